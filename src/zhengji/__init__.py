@@ -1,0 +1,4 @@
+from importlib.metadata import version as _v
+
+__version__ = _v("zhengji")
+__all__ = ["__version__"]

@@ -1,0 +1,263 @@
+"""The ``zhengji`` command line: a thin shell over bundle → engine → store → report.
+
+Errors: every :class:`~zhengji.errors.ZhengjiError` becomes one "错误 error:" message on
+stderr and exit code 2 (bad input); success is 0. This is the only place that maps them.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import socketserver
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from zhengji import __version__, settings
+from zhengji.errors import ZhengjiError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="zhengji 政绩 — 正确政绩观考核评价 honest, differentiated assessment of local government.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+scheme_app = typer.Typer(help="考核方案 Assessment schemes.", no_args_is_help=True)
+app.add_typer(scheme_app, name="scheme")
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+    html = "html"
+
+
+def _friendly(fn: F) -> F:
+    """Map our errors to one readable message and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ZhengjiError as exc:
+            err_console.print(f"[bold red]错误 error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"zhengji {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """zhengji 政绩."""
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+@app.command()
+@_friendly
+def assess(
+    bundle: Annotated[Path, typer.Argument(help="数据包 bundle: directory or .xlsx workbook")],
+    out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("out"),
+    fmt: Annotated[Format, typer.Option("--format", help="输出格式 output format")] = Format.table,
+    period: Annotated[str | None, typer.Option(help="考核期 period (default: latest)")] = None,
+    db: Annotated[str | None, typer.Option(help="数据库 database URL (ZHENGJI_DATABASE_URL)")] = None,
+    store: Annotated[bool, typer.Option(help="记录本次考核 record the run in the store")] = True,
+) -> None:
+    """Run the assessment of a bundle 执行考核: print the ranking and write reports."""
+    from zhengji.pipeline import run_bundle
+
+    with _progress() as prog:
+        result = run_bundle(bundle, period=period, db_url=db, store=store, progress=prog)
+    _print_ranking(result.assessment, result.scheme)
+    if result.run_id is not None:
+        err_console.print(f"已记录 recorded as run {result.run_id} in {result.db_url}")
+    if fmt is not Format.table:
+        path = _write(result.assessment, result.scheme, out, fmt)
+        console.print(f"已写出 written: {path}")
+
+
+@app.command()
+@_friendly
+def reproduce(
+    run_id: Annotated[int, typer.Argument(help="考核记录编号 stored run id")],
+    db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
+) -> None:
+    """Rebuild a stored run from the store and check it matches 复现历史考核结果."""
+    from zhengji.pipeline import reproduce_run
+
+    fp = reproduce_run(run_id, db_url=db)
+    console.print(f"一致 reproduced: run {run_id} result fingerprint {fp}")
+
+
+@app.command()
+@_friendly
+def runs(
+    db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
+) -> None:
+    """List stored assessment runs 历次考核记录."""
+    from zhengji.store import Store
+
+    st = Store.open(db)
+    table = Table(title="考核记录 Assessment runs")
+    for col in ("run", "scheme", "period", "created", "result fingerprint"):
+        table.add_column(col)
+    for r in st.runs():
+        table.add_row(
+            str(r.id), f"{r.scheme_id} v{r.scheme_version}", r.period, str(r.created_at),
+            r.result_fingerprint[:16],
+        )
+    console.print(table)
+
+
+@scheme_app.command("check")
+@_friendly
+def scheme_check(
+    file: Annotated[Path, typer.Argument(help="方案文件 scheme TOML file")],
+) -> None:
+    """Validate a scheme file and show its tree with nominal weights 检查考核方案."""
+    from zhengji.scheme import load_scheme, scheme_fingerprint
+    from zhengji.scheme.weights import nominal_weights
+
+    sch = load_scheme(file)
+    weights = nominal_weights(sch, None)
+    root = Tree(f"[bold]{sch.name}[/] ({sch.id} v{sch.version})")
+    nodes = {sch.index.id: root}
+    for node in sch.node_ids():
+        for kid in sch.children(node):
+            w = weights.get(kid.id)
+            wtxt = f"{w:.1%}" if w is not None else "computed from data 由数据计算"
+            extra = ""
+            if kid.id in {i.id for i in sch.indicators}:
+                ind = sch.indicator(kid.id)
+                extra = f" [dim]{ind.kind} · {ind.source} · {ind.direction}[/]"
+            nodes[kid.id] = nodes[node].add(f"{kid.name} [cyan]{kid.id}[/] {wtxt}{extra}")
+    console.print(root)
+    console.print(f"方案有效 valid · fingerprint {scheme_fingerprint(sch)[:16]}")
+
+
+@app.command()
+@_friendly
+def demo(
+    out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("demo-out"),
+    seed: Annotated[int, typer.Option(help="随机种子 seed of the synthetic world")] = 20251,
+    serve: Annotated[bool, typer.Option(help="启动本地服务 serve the report locally")] = True,
+    port: Annotated[int | None, typer.Option(help="端口 port (ZHENGJI_PORT)")] = None,
+) -> None:
+    """Build the synthetic Tongren world, assess it, write and serve the reports 演示."""
+    from zhengji.demo import SYNTHETIC_LABEL
+    from zhengji.demo.world import build_world
+    from zhengji.pipeline import run_bundle
+
+    out.mkdir(parents=True, exist_ok=True)
+    db_url = os.environ.get("ZHENGJI_DATABASE_URL") or f"sqlite:///{(out / 'zhengji.db').resolve()}"
+    with _progress() as prog:
+        task = prog.add_task("生成模拟数据 building the synthetic world…", total=None)
+        bundle_dir = build_world(out / "bundle", seed=seed)
+        prog.remove_task(task)
+        result = run_bundle(bundle_dir, db_url=db_url, store=True, progress=prog)
+    console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
+    _print_ranking(result.assessment, result.scheme)
+    html = _write(result.assessment, result.scheme, out, Format.html)
+    xlsx = _write(result.assessment, result.scheme, out, Format.xlsx)
+    console.print(f"报告 report: {html}\n工作簿 workbook: {xlsx}")
+    if serve:
+        _serve(out, html.name, port)
+
+
+def _write(assessment: Any, scheme: Any, out: Path, fmt: Format) -> Path:
+    from zhengji import report
+
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{assessment.scheme_id}-{assessment.period}"
+    writers: dict[Format, Callable[..., Path]] = {
+        Format.html: lambda p: report.write_html(assessment, scheme, p, lang=settings.get("lang")),
+        Format.xlsx: lambda p: report.write_xlsx(assessment, scheme, p),
+        Format.csv: lambda p: report.write_csv(assessment, scheme, p),
+        Format.json: lambda p: report.write_json(assessment, scheme, p),
+    }
+    return writers[fmt](out / f"{stem}.{fmt.value}")
+
+
+def _print_ranking(assessment: Any, scheme: Any) -> None:
+    from zhengji.report import ranking_rows
+
+    rows = ranking_rows(assessment, scheme)
+    title = f"{scheme.name} · {assessment.period}"
+    if assessment.synthetic:
+        title += " · 示例数据（模拟） synthetic data"
+    table = Table(title=title)
+    sources = [k for k in rows[0] if k.startswith("source:")] if rows else []
+    for col in ("排名 rank", "单位 unit", "类别 category", "等次 grade", "得分 score",
+                "显绩 visible", "潜绩 latent"):
+        table.add_column(col, justify="right" if col[0] in "排得显潜" else "left")
+    for s in sources:
+        table.add_column(s.removeprefix("source:"), justify="right")
+    for r in rows:
+        table.add_row(
+            str(r["rank"] or "—"), str(r["name"]), str(r["category_name"]),
+            str(r["grade"]) + (" ⚑" if r["vetoed"] else ""),
+            _fmt(r["score"]), _fmt(r["visible"]), _fmt(r["latent"]),
+            *[_fmt(r[s]) for s in sources],
+        )
+    console.print(table)
+
+
+def _fmt(x: Any) -> str:
+    return "—" if x is None or x != x else f"{x:.1f}"
+
+
+def _serve(directory: Path, page: str, port: int | None) -> None:
+    host = settings.get("host")
+    port = int(settings.get("port")) if port is None else port
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    socketserver.TCPServer.allow_reuse_address = True
+    with socketserver.TCPServer((host, port), handler) as httpd:
+        real_port = httpd.server_address[1]
+        console.print(f"[bold green]打开 open[/] http://{host}:{real_port}/{page}  (Ctrl+C 退出 quit)")
+        sys.stdout.flush()
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            console.print("已停止 stopped")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

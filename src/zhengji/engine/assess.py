@@ -1,0 +1,430 @@
+"""``assess(scheme, panel)``: the whole assessment as one pure function over arrays.
+
+Stages (each kept in the result, COINr style): raw → denominated → horizon (latent indicators
+read as change or trend) → imputed → treated (outliers) → normalised → aggregated up the tree.
+Everything is vectorised over units; loops run over indicators, tree nodes and categories only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from zhengji.engine import aggregate, impute, normalise, treat
+from zhengji.engine import weights as weighting
+from zhengji.engine.contrib import allocate, effective_weights, subscore
+from zhengji.engine.grades import assign_grades, rank_min
+from zhengji.engine.panel import Panel
+from zhengji.engine.result import Assessment, TreatmentRecord, VetoRecord
+from zhengji.errors import DataError, MethodError, SchemeError
+from zhengji.scheme.load import scheme_fingerprint
+from zhengji.scheme.model import IndicatorSpec, Scheme
+
+__all__ = ["assess"]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The indicator-level arrays one run works on (n units × k indicators)."""
+
+    indicators: tuple[IndicatorSpec, ...]
+    applies: BoolArray
+    raw: FloatArray
+    denominated: FloatArray
+    horizon: FloatArray
+
+
+def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessment:
+    """Assess every unit of ``panel`` for ``period`` (default: the latest) under ``scheme``."""
+    if not panel.periods:
+        raise DataError("面板没有任何期数 the panel has no periods: load some observations")
+    t = panel.period_index(period) if period is not None else len(panel.periods) - 1
+    frame = _frame(scheme, panel, t)
+    records: list[TreatmentRecord] = []
+    units = np.array(panel.unit_ids)
+    cats = np.array(panel.categories)
+
+    observed_before = np.isfinite(frame.horizon[t])
+    imputed = _impute(scheme, panel, frame, t, records)
+    n_app = frame.applies.sum(axis=1)
+    availability = np.where(n_app > 0, (observed_before & frame.applies).sum(axis=1) / np.maximum(n_app, 1), 0.0)
+    keep = availability >= scheme.treatment.min_availability
+    keep &= n_app > 0
+    if not keep.all():
+        records.append(
+            TreatmentRecord(
+                "*",
+                "screened_out",
+                tuple(units[~keep]),
+                f"数据可得率低于 availability below {scheme.treatment.min_availability:.0%}",
+            )
+        )
+    imputed[~keep] = np.nan
+
+    groups = cats if scheme.treatment.normalise_within == "category" else np.full(len(units), "")
+    treated = _treat(scheme, frame, imputed, keep, groups, units, records)
+    normalised = _normalise(scheme, frame, treated, keep, groups)
+
+    node_scores, node_weights = _aggregate(scheme, frame, normalised, cats, keep)
+    index_id = scheme.index.id
+    ind_ids = [i.id for i in frame.indicators]
+    eff = effective_weights(scheme, node_weights, ind_ids)
+    score = node_scores[index_id]
+    contributions = allocate(scheme, node_scores, node_weights, normalised, ind_ids)
+    by_source, score, contributions, eff = _sources(scheme, frame, normalised, eff, score, contributions)
+    node_scores[index_id] = score
+
+    kinds = np.array([i.kind for i in frame.indicators])
+    visible = subscore(normalised, eff, kinds == "visible")
+    latent = subscore(normalised, eff, kinds == "latent")
+
+    rank = rank_min(score)
+    rank_cat = np.zeros_like(rank)
+    for c in np.unique(cats):
+        sel = cats == c
+        rank_cat[sel] = rank_min(score[sel])
+    grade_before = assign_grades(scheme.grades, score, rank, rank_cat, cats)
+    grade, vetoes = _vetoes(scheme, panel, frame, t, grade_before)
+
+    return Assessment(
+        scheme_id=scheme.id,
+        scheme_version=scheme.version,
+        scheme_fingerprint=scheme_fingerprint(scheme),
+        period=panel.periods[t],
+        unit_ids=panel.unit_ids,
+        unit_names=panel.unit_names,
+        categories=panel.categories,
+        indicator_ids=tuple(i.id for i in frame.indicators),
+        score=_ro(score),
+        rank=rank,
+        rank_in_category=rank_cat,
+        grade=grade,
+        grade_before_veto=grade_before,
+        node_scores={k: _ro(v) for k, v in node_scores.items()},
+        visible=_ro(visible),
+        latent=_ro(latent),
+        by_source={k: _ro(v) for k, v in by_source.items()},
+        contributions=_ro(contributions),
+        weights=_ro(eff),
+        stages={
+            "raw": _ro(frame.raw),
+            "denominated": _ro(frame.denominated[t]),
+            "horizon": _ro(frame.horizon[t]),
+            "imputed": _ro(imputed),
+            "treated": _ro(treated),
+            "normalised": _ro(normalised),
+        },
+        availability=_ro(availability),
+        screened_out=tuple(units[~keep]),
+        treatments=tuple(records),
+        vetoes=vetoes,
+        node_weights={k: _ro(v) for k, v in node_weights.items()},
+        diagnostics={"applies": _ro(frame.applies.astype(np.float64))},
+        synthetic=panel.synthetic or scheme.synthetic,
+    )
+
+
+def _ro(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.array(a, dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
+# --- raw data, denomination, horizons -----------------------------------------------------------
+def _frame(scheme: Scheme, panel: Panel, t: int) -> _Frame:
+    inds = tuple(scheme.indicators)
+    missing = [i.id for i in inds if i.id not in panel.variables]
+    if missing:
+        raise DataError(f"面板缺少指标 panel has no data column for indicators: {missing}")
+    cats = np.array(panel.categories)
+    applies = np.zeros((len(panel.unit_ids), len(inds)), dtype=bool)
+    for c in np.unique(cats):
+        ids = {i.id for i in scheme.indicators_for(str(c) if c else None)}
+        applies[np.ix_(cats == c, [i.id in ids for i in inds])] = True
+    series = np.stack([panel.series(i.id) for i in inds], axis=-1)  # (T, n, k)
+    den = series.copy()
+    for j, ind in enumerate(inds):
+        if ind.denominator is not None:
+            d = panel.series(ind.denominator)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                den[:, :, j] = np.where(d != 0, series[:, :, j] / d, np.nan)
+        den[:, :, j] *= ind.scale
+    hor = den.copy()
+    for j, ind in enumerate(inds):
+        h = ind.horizon
+        if h is None or h.mode == "level":
+            continue
+        hor[:, :, j] = _read_horizon(den[:, :, j], h.mode, h.periods)
+    mask = ~applies[None, :, :]
+    raw, den, hor = (np.where(mask, np.nan, a) for a in (series, den, hor))
+    return _Frame(inds, applies, raw[t], den, hor)
+
+
+def _read_horizon(y: FloatArray, mode: str, p: int) -> FloatArray:
+    """Per period: change over ``p`` periods, or least-squares slope over ``p + 1`` periods."""
+    out = np.full_like(y, np.nan)
+    T = y.shape[0]
+    for s in range(p, T):
+        if mode == "change":
+            out[s] = y[s] - y[s - p]
+            continue
+        win = y[s - p : s + 1]  # (p+1, n)
+        x = np.arange(p + 1, dtype=np.float64)[:, None] * np.ones_like(win)
+        ok = np.isfinite(win)
+        cnt = ok.sum(axis=0)
+        xm = np.where(ok, x, 0).sum(axis=0) / np.maximum(cnt, 1)
+        ym = np.where(ok, win, 0).sum(axis=0) / np.maximum(cnt, 1)
+        sxx = np.where(ok, (x - xm) ** 2, 0).sum(axis=0)
+        sxy = np.where(ok, (x - xm) * (np.nan_to_num(win) - ym), 0).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[s] = np.where((cnt >= 2) & (sxx > 0), sxy / sxx, np.nan)
+    return out
+
+
+# --- imputation, treatment, normalisation -------------------------------------------------------
+def _impute(
+    scheme: Scheme, panel: Panel, frame: _Frame, t: int, records: list[TreatmentRecord]
+) -> FloatArray:
+    policy = scheme.treatment.missing
+    X = frame.horizon[t].copy()
+    if policy in ("none", "drop_reweight"):
+        return X
+    if policy == "group_mean":
+        try:
+            groups = np.array(panel.attribute(scheme.treatment.group))
+        except KeyError:
+            raise SchemeError(
+                f"treatment.group: 单位表没有列 units have no column '{scheme.treatment.group}' "
+                "to impute group means by"
+            ) from None
+        filled, mask = impute.group_mean(X, groups)
+    else:
+        filled, mask = impute.carry_forward(frame.horizon, t)
+    filled = np.where(frame.applies, filled, np.nan)
+    mask &= frame.applies
+    units = np.array(panel.unit_ids)
+    for j, ind in enumerate(frame.indicators):
+        if mask[:, j].any():
+            records.append(TreatmentRecord(ind.id, "imputed", tuple(units[mask[:, j]]), policy))
+    return filled
+
+
+def _treat(
+    scheme: Scheme,
+    frame: _Frame,
+    X: FloatArray,
+    keep: BoolArray,
+    groups: NDArray[np.str_],
+    units: NDArray[np.str_],
+    records: list[TreatmentRecord],
+) -> FloatArray:
+    tr = scheme.treatment
+    if tr.outliers == "none":
+        return X.copy()
+    out = X.copy()
+    for g in np.unique(groups):
+        rows = np.flatnonzero((groups == g) & keep)
+        for j, ind in enumerate(frame.indicators):
+            col = rows[np.isfinite(X[rows, j])]
+            if col.size < 3:
+                continue
+            res = treat.coinr_treat(
+                X[col, j], winmax=tr.winsor_max, skew_thresh=tr.skew, kurt_thresh=tr.kurtosis
+            )
+            out[col, j] = res.values
+            touched = tuple(res.winsorised_low) + tuple(res.winsorised_high)
+            if touched and not res.log_transformed:
+                records.append(
+                    TreatmentRecord(ind.id, "winsorised", tuple(units[col[list(touched)]]), res.detail)
+                )
+            if res.log_transformed:
+                records.append(
+                    TreatmentRecord(ind.id, "log_transformed", tuple(units[col]), res.detail)
+                )
+    return out
+
+
+def _normalise(
+    scheme: Scheme, frame: _Frame, X: FloatArray, keep: BoolArray, groups: NDArray[np.str_]
+) -> FloatArray:
+    out = np.full_like(X, np.nan)
+    for g in np.unique(groups):
+        rows = np.flatnonzero((groups == g) & keep)
+        for j, ind in enumerate(frame.indicators):
+            spec = ind.normalisation or scheme.treatment.normalisation
+            direction = 1 if ind.direction == "higher" else -1
+            out[rows, j] = normalise.normalise(X[rows, j], spec, direction)
+    return out
+
+
+# --- weights and aggregation up the tree --------------------------------------------------------
+def _aggregate(
+    scheme: Scheme, frame: _Frame, normalised: FloatArray, cats: NDArray[np.str_], keep: BoolArray
+) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+    """Bottom-up scores. Returns node scores and per-node child weights (n, c) actually used."""
+    col = {ind.id: j for j, ind in enumerate(frame.indicators)}
+    values: dict[str, FloatArray] = {i: normalised[:, j] for i, j in col.items()}
+    applies: dict[str, BoolArray] = {i: frame.applies[:, j] for i, j in col.items()}
+    node_weights: dict[str, FloatArray] = {}
+    default_norm = scheme.treatment.normalisation
+    lo, hi = getattr(default_norm, "low", 0.0), getattr(default_norm, "high", 100.0)
+    for node_id in reversed(scheme.node_ids()):
+        kids = scheme.children(node_id)
+        V = np.stack([values[k.id] for k in kids], axis=1)
+        A = np.stack([applies[k.id] for k in kids], axis=1)
+        W = _child_weights(scheme, node_id, kids, V, A, cats, keep)
+        avail = np.isfinite(V) & (W > 0)
+        if scheme.treatment.missing == "none":
+            incomplete = (A & ~np.isfinite(V)).any(axis=1)
+        else:
+            incomplete = np.zeros(len(cats), dtype=bool)
+        Wu = np.where(avail, W, 0.0)
+        tot = Wu.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            Wn = np.where(tot > 0, Wu / tot, 0.0)
+        method = _method(scheme, node_id)
+        try:
+            s = aggregate.METHODS[method](np.where(avail, V, np.nan), Wn)
+        except MethodError as exc:
+            raise MethodError(f"汇总 aggregating '{node_id}' with {method}: {exc}") from None
+        if method in ("topsis", "vikor"):
+            s = lo + (hi - lo) * s
+        s = np.where(incomplete | (tot[:, 0] == 0) | ~keep, np.nan, s)
+        values[node_id] = s
+        applies[node_id] = A.any(axis=1)
+        node_weights[node_id] = Wn
+    return {n: values[n] for n in scheme.node_ids()}, node_weights
+
+
+def _method(scheme: Scheme, node_id: str) -> str:
+    node = scheme.index if node_id == scheme.index.id else next(
+        p for p in scheme.pillars if p.id == node_id
+    )
+    if node.aggregation is not None:
+        return node.aggregation
+    return scheme.aggregation.levels.get(scheme.level(node_id), scheme.aggregation.method)
+
+
+def _child_weights(
+    scheme: Scheme,
+    node_id: str,
+    kids: list[object],
+    V: FloatArray,
+    A: BoolArray,
+    cats: NDArray[np.str_],
+    keep: BoolArray,
+) -> FloatArray:
+    """Nominal child weights per unit (n, c): method, category overrides, applicability."""
+    node = scheme.index if node_id == scheme.index.id else next(
+        p for p in scheme.pillars if p.id == node_id
+    )
+    how = node.weighting
+    ids = [getattr(k, "id") for k in kids]  # noqa: B009
+    W = np.zeros(V.shape)
+    for c in np.unique(cats):
+        rows = cats == c
+        cat = scheme.category(str(c)) if c else None
+        over = cat.weights if cat else {}
+        if how.method == "fixed":
+            w = np.array([over.get(i, getattr(k, "weight")) for i, k in zip(ids, kids, strict=True)])  # noqa: B009
+        elif how.method == "equal":
+            w = np.ones(len(ids))
+        elif how.method == "ahp":
+            assert how.ahp is not None
+            order = how.ahp.order or ids
+            m = weighting.ahp_matrix(order, matrix=how.ahp.matrix, pairs=how.ahp.pairs)
+            res = weighting.ahp_weights(m, random_index=how.ahp.random_index)
+            w = np.array([res.weights[order.index(i)] for i in ids])
+        else:
+            sub = V[rows & keep]
+            sub = sub[:, :]
+            if sub.shape[0] < 2:
+                w = np.ones(len(ids))
+            else:
+                try:
+                    w = weighting.METHODS[how.method](sub)
+                except MethodError as exc:
+                    raise MethodError(f"权重 weighting '{node_id}' by {how.method}: {exc}") from None
+            w = np.where(np.array([i in over and over[i] == 0 for i in ids]), 0.0, w)
+        W[rows] = w
+    return np.where(A, W, 0.0)
+
+
+def _sources(
+    scheme: Scheme,
+    frame: _Frame,
+    normalised: FloatArray,
+    eff: FloatArray,
+    score: FloatArray,
+    contributions: FloatArray,
+) -> tuple[dict[str, FloatArray], FloatArray, FloatArray, FloatArray]:
+    """Per-source sub-scores; with ``reweight`` the index becomes their weighted fusion."""
+    src = np.array([i.source for i in frame.indicators])
+    present = [s for s in dict.fromkeys(src.tolist())]
+    by_source = {s: subscore(normalised, eff, src == s) for s in present}
+    if scheme.sources.mode != "reweight":
+        return by_source, score, contributions, eff
+    sw = scheme.sources.weights
+    n, k = eff.shape
+    share = np.zeros((n, k))
+    for s in present:
+        cols = src == s
+        tot = eff[:, cols].sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share[:, cols] = np.where(tot > 0, eff[:, cols] / tot, 0.0) * sw.get(s, 0.0)  # type: ignore[call-overload]
+    tot = share.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        new_eff = np.where(tot > 0, share / tot, 0.0)
+    contrib = np.where(new_eff > 0, new_eff * np.nan_to_num(normalised), 0.0)
+    new_score = np.where(np.isnan(score), np.nan, contrib.sum(axis=1))
+    contrib[np.isnan(score)] = np.nan
+    return by_source, new_score, contrib, new_eff
+
+
+def _vetoes(
+    scheme: Scheme, panel: Panel, frame: _Frame, t: int, grade: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[VetoRecord, ...]]:
+    names = scheme.grades.names
+    pos = {g: i for i, g in enumerate(names)}
+    out = list(grade)
+    recs: list[VetoRecord] = []
+    period = panel.periods[t]
+    col = {i.id: j for j, i in enumerate(frame.indicators)}
+    for v in scheme.vetoes:
+        hits: dict[int, str] = {}
+        for e in panel.events:
+            if e.veto_id == v.id and e.period == period and e.unit_id in panel.unit_ids:
+                hits[panel.unit_ids.index(e.unit_id)] = e.reason or v.name
+        if v.indicator is not None:
+            x = (
+                frame.raw[:, col[v.indicator]]
+                if v.indicator in col
+                else panel.series(v.indicator)[t]
+            )
+            with np.errstate(invalid="ignore"):
+                cond = _OPS[v.op](x, v.threshold) & np.isfinite(x)
+            for u in np.flatnonzero(cond):
+                hits.setdefault(int(u), f"{v.indicator} = {x[u]:g} {v.op} {v.threshold:g}")
+        for u, reason in sorted(hits.items()):
+            before = out[u]
+            after = before if before and pos[before] >= pos[v.cap] else v.cap
+            if not before:
+                after = ""
+            out[u] = after
+            recs.append(VetoRecord(panel.unit_ids[u], v.id, v.name, reason, before, after))
+    return tuple(out), tuple(recs)
+
+
+_OPS = {
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
+}

@@ -1,0 +1,86 @@
+"""Services the CLI and (later) the web call: load → store → assess → record, and reproduce.
+
+The only place that wires the shell (bundle files, database) to the pure engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.progress import Progress
+
+from zhengji.bundle import Bundle, load_bundle
+from zhengji.engine.assess import assess
+from zhengji.engine.result import Assessment
+from zhengji.errors import NotReproducibleError
+from zhengji.scheme import parse_scheme
+from zhengji.scheme.model import Scheme
+
+__all__ = ["RunResult", "reproduce_run", "run_bundle"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """An assessment with where it came from and where it was recorded."""
+
+    assessment: Assessment
+    scheme: Scheme
+    bundle: Bundle
+    run_id: int | None
+    db_url: str | None
+
+
+def run_bundle(
+    path: str | Path,
+    *,
+    period: str | None = None,
+    db_url: str | None = None,
+    store: bool = True,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Load a bundle, assess it and (by default) import it and record the run in the store."""
+
+    def step(text: str) -> None:
+        if progress is not None:
+            for t in progress.task_ids:
+                progress.remove_task(t)
+            progress.add_task(text, total=None)
+
+    step(f"读取数据包 loading bundle {path}…")
+    bundle = load_bundle(path)
+    step("考核计算 assessing…")
+    result = assess(bundle.scheme, bundle.panel, period)
+    run_id = None
+    url = None
+    if store:
+        from zhengji.store import Store
+
+        step("写入数据库 recording in the store…")
+        st = Store.open(db_url)
+        url = st.url
+        summary = st.import_bundle(bundle)
+        run_id = st.record_run(result, bundle.fingerprint, summary.import_id)
+    if progress is not None:
+        for t in progress.task_ids:
+            progress.remove_task(t)
+    return RunResult(result, bundle.scheme, bundle, run_id, url)
+
+
+def reproduce_run(run_id: int, db_url: str | None = None) -> str:
+    """Rebuild a stored run from its stored scheme and data; raise if anything differs."""
+    from zhengji.store import Store
+
+    st = Store.open(db_url)
+    run = st.run(run_id)
+    scheme = parse_scheme(run.scheme_toml, source=f"run {run_id} scheme")
+    panel = st.panel(scheme, as_of_import_id=run.as_of_import_id, unit_ids=run.unit_ids)
+    again = assess(scheme, panel, run.period)
+    fp = again.fingerprint()
+    if fp != run.result_fingerprint:
+        raise NotReproducibleError(
+            f"第{run_id}次考核无法复现 run {run_id} does not reproduce: stored result "
+            f"{run.result_fingerprint[:16]}, rebuilt {fp[:16]}. The stored data or the engine "
+            "changed since the run; compare `zhengji runs` and the import history."
+        )
+    return fp

@@ -1,0 +1,524 @@
+"""The assessment scheme (考核方案): a frozen, validated record of how an assessment is built.
+
+A scheme plus a data panel fully determines a result (COINr's "coin" idea): a variation is the
+same scheme with one setting replaced (``scheme.model_copy(update=...)``) and rebuilt.
+
+The TOML layout is flat, like COINr's iMeta table: one ``[index]``, then ``[[pillars]]`` and
+``[[indicators]]`` that each name their ``parent``; any depth is allowed. See
+``docs/scheme.md`` for every key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "AHPSpec",
+    "Category",
+    "DenominatorSpec",
+    "DistanceToTarget",
+    "Goalposts",
+    "GradeLevel",
+    "Grades",
+    "Horizon",
+    "IndexSpec",
+    "IndicatorSpec",
+    "MinMax",
+    "Normalisation",
+    "Percentile",
+    "PillarSpec",
+    "Rank",
+    "Scheme",
+    "SourceWeights",
+    "Treatment",
+    "Veto",
+    "Weighting",
+    "ZScore",
+]
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=64)]
+Direction = Literal["higher", "lower"]
+Kind = Literal["visible", "latent"]
+Source = Literal["statistics", "party_committee", "mass_evaluation", "third_party", "derived"]
+AggregationMethod = Literal["arithmetic", "geometric", "harmonic", "topsis", "vikor"]
+SOURCES: tuple[Source, ...] = (
+    "statistics",
+    "party_committee",
+    "mass_evaluation",
+    "third_party",
+    "derived",
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+# --- normalisation -----------------------------------------------------------------------------
+class MinMax(_Frozen):
+    """Min-max to ``[low, high]`` over the units assessed together (COINr ``n_minmax``)."""
+
+    method: Literal["minmax"] = "minmax"
+    low: float = 0.0
+    high: float = 100.0
+
+    @model_validator(mode="after")
+    def _order(self) -> MinMax:
+        if not self.high > self.low:
+            raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
+        return self
+
+
+class ZScore(_Frozen):
+    """Standardise to mean ``centre`` and standard deviation ``spread`` (sample SD, ddof=1)."""
+
+    method: Literal["zscore"] = "zscore"
+    centre: float = 0.0
+    spread: float = Field(1.0, gt=0)
+
+
+class Goalposts(_Frozen):
+    """Fixed goalposts (HDI style): ``min`` scores ``low``, ``max`` scores ``high``."""
+
+    method: Literal["goalposts"] = "goalposts"
+    min: float
+    max: float
+    low: float = 0.0
+    high: float = 100.0
+    clip: bool = True
+
+    @model_validator(mode="after")
+    def _order(self) -> Goalposts:
+        if not self.max > self.min:
+            raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
+        return self
+
+
+class DistanceToTarget(_Frozen):
+    """Progress from the worst observed value to ``target`` (COINr ``n_dist2targ``).
+
+    ``(x - worst) / (target - worst)`` scaled to ``[low, high]``; with ``cap`` a value beyond
+    the target scores ``high``.
+    """
+
+    method: Literal["distance_to_target"] = "distance_to_target"
+    target: float
+    cap: bool = True
+    low: float = 0.0
+    high: float = 100.0
+
+
+class Rank(_Frozen):
+    """Rank among the units (1 = worst … n = best; ties share the average rank)."""
+
+    method: Literal["rank"] = "rank"
+
+
+class Percentile(_Frozen):
+    """Percentile rank scaled to ``[low, high]``: ``(rank - 1) / (n - 1)``."""
+
+    method: Literal["percentile"] = "percentile"
+    low: float = 0.0
+    high: float = 100.0
+
+
+Normalisation = Annotated[
+    MinMax | ZScore | Goalposts | DistanceToTarget | Rank | Percentile,
+    Field(discriminator="method"),
+]
+
+
+class Horizon(_Frozen):
+    """How a latent indicator is read over time (潜绩的考察期).
+
+    ``level``: the value in the assessed period; ``change``: value(t) - value(t - periods);
+    ``slope``: least-squares trend over the last ``periods + 1`` periods.
+    """
+
+    mode: Literal["level", "change", "slope"] = "level"
+    periods: int = Field(1, ge=1, le=50)
+
+
+# --- weighting -------------------------------------------------------------------------------
+class AHPSpec(_Frozen):
+    """A pairwise comparison matrix over the node's children, in ``order``.
+
+    Give either ``matrix`` (full, reciprocal) or ``pairs`` (``"a>b" = 3`` means a is moderately
+    more important than b). ``random_index`` names the RI table used for the consistency ratio.
+    """
+
+    order: list[str] | None = None
+    matrix: list[list[float]] | None = None
+    pairs: dict[str, float] | None = None
+    random_index: Literal["saaty", "saaty2008", "tummala_ling", "donegan_dodd"] = "saaty"
+    max_cr: float = Field(0.1, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> AHPSpec:
+        if (self.matrix is None) == (self.pairs is None):
+            raise ValueError("give exactly one of 'matrix' or 'pairs'")
+        return self
+
+
+class Weighting(_Frozen):
+    """How a node weighs its children.
+
+    ``fixed``: the children's ``weight`` (expert weights), normalised to sum 1; ``equal``;
+    ``entropy`` and ``critic``: from the children's normalised values; ``ahp``: from ``ahp``.
+    """
+
+    method: Literal["fixed", "equal", "entropy", "critic", "ahp"] = "fixed"
+    ahp: AHPSpec | None = None
+    correlation: Literal["pearson", "spearman"] = "pearson"
+
+    @model_validator(mode="after")
+    def _ahp_needs_matrix(self) -> Weighting:
+        if self.method == "ahp" and self.ahp is None:
+            raise ValueError("method 'ahp' needs an [ahp] table with 'matrix' or 'pairs'")
+        if self.method != "ahp" and self.ahp is not None:
+            raise ValueError(f"an [ahp] table is only used with method 'ahp', not '{self.method}'")
+        return self
+
+
+# --- the tree --------------------------------------------------------------------------------
+class IndexSpec(_Frozen):
+    """The root of the tree (综合指数)."""
+
+    id: Identifier = "index"
+    name: str = "综合得分"
+    name_en: str = "Overall score"
+    aggregation: AggregationMethod | None = None
+    weighting: Weighting = Weighting()
+
+
+class PillarSpec(_Frozen):
+    """A pillar or sub-pillar (维度): aggregates its children."""
+
+    id: Identifier
+    name: str
+    name_en: str = ""
+    parent: Identifier
+    weight: float = Field(1.0, ge=0)
+    aggregation: AggregationMethod | None = None
+    weighting: Weighting = Weighting()
+    description: str = ""
+
+
+class IndicatorSpec(_Frozen):
+    """An indicator (指标): the leaves of the tree."""
+
+    id: Identifier
+    name: str
+    name_en: str = ""
+    parent: Identifier
+    unit: str = ""
+    direction: Direction = "higher"
+    kind: Kind = "visible"
+    source: Source = "statistics"
+    weight: float = Field(1.0, ge=0)
+    normalisation: Normalisation | None = None
+    horizon: Horizon | None = None
+    denominator: Identifier | None = None
+    scale: float = Field(1.0, gt=0)
+    categories: list[Identifier] | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _horizon_latent_only(self) -> IndicatorSpec:
+        if self.horizon is not None and self.horizon.mode != "level" and self.kind != "latent":
+            raise ValueError(
+                "a horizon other than 'level' is only for latent indicators (kind = \"latent\")"
+            )
+        return self
+
+
+class DenominatorSpec(_Frozen):
+    """An auxiliary variable used only to divide indicators (e.g. population, GDP)."""
+
+    id: Identifier
+    name: str
+    name_en: str = ""
+    unit: str = ""
+
+
+class Category(_Frozen):
+    """A unit category (e.g. 重点生态功能区) with its own indicator set and weight overrides."""
+
+    id: Identifier
+    name: str
+    name_en: str = ""
+    exclude: list[Identifier] = []
+    weights: dict[Identifier, float] = {}
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _weights_non_negative(self) -> Category:
+        bad = [k for k, v in self.weights.items() if v < 0]
+        if bad:
+            raise ValueError(f"weights must be ≥ 0 (negative for {', '.join(bad)})")
+        return self
+
+
+# --- treatment, grades, vetoes, sources -------------------------------------------------------
+class Treatment(_Frozen):
+    """Data treatment before normalisation.
+
+    ``missing``: ``none`` (leave gaps), ``group_mean`` (mean of the unit's ``group``),
+    ``carry_forward`` (latest earlier period), ``drop_reweight`` (aggregate what is there and
+    re-normalise weights; COINr's default). Units whose data availability is below
+    ``min_availability`` are screened out. ``outliers = "coinr"`` applies COINr's default
+    ``Treat()``: winsorise up to ``winsor_max`` points while |skew| ≥ ``skew`` and kurtosis ≥
+    ``kurtosis``, else log-transform the original.
+    """
+
+    missing: Literal["none", "group_mean", "carry_forward", "drop_reweight"] = "drop_reweight"
+    group: str = "category"
+    min_availability: float = Field(0.0, ge=0, le=1)
+    outliers: Literal["none", "coinr"] = "none"
+    skew: float = Field(2.0, gt=0)
+    kurtosis: float = Field(3.5, gt=0)
+    winsor_max: int = Field(5, ge=0)
+    normalisation: Normalisation = MinMax()
+    normalise_within: Literal["all", "category"] = "all"
+
+
+class GradeLevel(_Frozen):
+    """One grade, best first. ``min``: score threshold; ``share``: quota of units (0–1)."""
+
+    name: str
+    name_en: str = ""
+    min: float | None = None
+    share: float | None = Field(None, ge=0, le=1)
+
+
+class Grades(_Frozen):
+    """Grades (等次) by score thresholds or by quota (top-k %), best first; last is the rest."""
+
+    method: Literal["thresholds", "quota"] = "thresholds"
+    scope: Literal["all", "category"] = "all"
+    levels: list[GradeLevel] = [
+        GradeLevel(name="优秀", name_en="Excellent", min=85.0),
+        GradeLevel(name="良好", name_en="Good", min=70.0),
+        GradeLevel(name="一般", name_en="Fair", min=60.0),
+        GradeLevel(name="较差", name_en="Poor"),
+    ]
+
+    @model_validator(mode="after")
+    def _levels(self) -> Grades:
+        if len(self.levels) < 2:
+            raise ValueError("give at least two grade levels")
+        names = [lv.name for lv in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"grade names must be unique: {names}")
+        head = self.levels[:-1]
+        if self.method == "thresholds":
+            mins = [lv.min for lv in head]
+            if any(m is None for m in mins):
+                raise ValueError("with method 'thresholds' every level but the last needs 'min'")
+            if any(a <= b for a, b in zip(mins, mins[1:], strict=False)):  # type: ignore[operator]
+                raise ValueError(f"thresholds must decrease from best to worst: {mins}")
+        else:
+            shares = [lv.share for lv in head]
+            if any(s is None for s in shares):
+                raise ValueError("with method 'quota' every level but the last needs 'share'")
+            if sum(shares) > 1 + 1e-9:  # type: ignore[arg-type]
+                raise ValueError(f"quota shares add up to more than 1: {shares}")
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        return [lv.name for lv in self.levels]
+
+
+class Veto(_Frozen):
+    """A one-vote veto (一票否决): when it applies, the grade is at most ``cap``.
+
+    It applies when the bundle's ``vetoes.csv`` records a confirmed event with this ``id`` for
+    the unit and period, or when ``indicator`` ``op`` ``threshold`` holds for the unit's raw
+    value (e.g. major safety accidents > 0).
+    """
+
+    id: Identifier
+    name: str
+    name_en: str = ""
+    cap: str
+    indicator: Identifier | None = None
+    op: Literal[">", ">=", "<", "<=", "==", "!="] = ">"
+    threshold: float = 0.0
+    description: str = ""
+
+
+class SourceWeights(_Frozen):
+    """Weights of the evaluating parties (多元评价): ``decompose`` only reports a sub-score per
+    source; ``reweight`` rescales indicator weights so each source carries its declared share."""
+
+    mode: Literal["decompose", "reweight"] = "decompose"
+    weights: dict[Source, float] = {}
+
+    @model_validator(mode="after")
+    def _weights(self) -> SourceWeights:
+        if self.mode == "reweight" and not self.weights:
+            raise ValueError("mode 'reweight' needs [sources.weights]")
+        if any(v < 0 for v in self.weights.values()):
+            raise ValueError("source weights must be ≥ 0")
+        return self
+
+
+class AggregationDefaults(_Frozen):
+    """Default aggregation, optionally per level (level 2 = parents of indicators, COINr style)."""
+
+    method: AggregationMethod = "arithmetic"
+    levels: dict[int, AggregationMethod] = {}
+
+
+# --- the scheme --------------------------------------------------------------------------------
+class Scheme(_Frozen):
+    """A whole assessment scheme. Build with :func:`zhengji.scheme.load_scheme`."""
+
+    id: Identifier
+    name: str
+    name_en: str = ""
+    version: str = "1"
+    description: str = ""
+    synthetic: bool = False
+    index: IndexSpec = IndexSpec()
+    pillars: list[PillarSpec] = []
+    indicators: list[IndicatorSpec]
+    denominators: list[DenominatorSpec] = []
+    categories: list[Category] = []
+    treatment: Treatment = Treatment()
+    aggregation: AggregationDefaults = AggregationDefaults()
+    grades: Grades = Grades()
+    vetoes: list[Veto] = []
+    sources: SourceWeights = SourceWeights()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scheme:
+        problems = list(_cross_problems(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # -- lookups (cheap; the scheme is small) --
+    def indicator(self, indicator_id: str) -> IndicatorSpec:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)
+
+    def category(self, category_id: str) -> Category | None:
+        for cat in self.categories:
+            if cat.id == category_id:
+                return cat
+        return None
+
+    def children(self, node_id: str) -> list[PillarSpec | IndicatorSpec]:
+        """Children of a node in file order (pillars first, then indicators)."""
+        out: list[PillarSpec | IndicatorSpec] = [p for p in self.pillars if p.parent == node_id]
+        out += [i for i in self.indicators if i.parent == node_id]
+        return out
+
+    def node_ids(self) -> list[str]:
+        """Index and pillar ids, parents before children (breadth first)."""
+        order = [self.index.id]
+        for node in order:
+            order.extend(p.id for p in self.pillars if p.parent == node)
+        return order
+
+    def level(self, node_id: str) -> int:
+        """COINr level: indicators are 1, a node is 1 + the highest level of its children."""
+        kids = self.children(node_id)
+        if not kids:
+            return 1
+        return 1 + max(self.level(k.id) for k in kids)
+
+    def path(self, node_id: str) -> list[str]:
+        """Ids from the index down to ``node_id``."""
+        parents = {p.id: p.parent for p in self.pillars} | {i.id: i.parent for i in self.indicators}
+        out = [node_id]
+        while out[-1] in parents:
+            out.append(parents[out[-1]])
+        return out[::-1]
+
+    def indicators_for(self, category_id: str | None) -> list[IndicatorSpec]:
+        """Indicators that apply to a category (common + specific, minus its exclusions)."""
+        cat = self.category(category_id) if category_id is not None else None
+        excluded = set(cat.exclude) if cat else set()
+        out = []
+        for ind in self.indicators:
+            if ind.categories is not None and category_id not in ind.categories:
+                continue
+            if excluded.intersection(self.path(ind.id)):
+                continue
+            out.append(ind)
+        return out
+
+
+def _cross_problems(s: Scheme) -> Iterator[str]:
+    ids = [s.index.id] + [p.id for p in s.pillars] + [i.id for i in s.indicators]
+    ids += [d.id for d in s.denominators]
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            yield f"id '{i}' is used more than once (ids must be unique across the scheme)"
+        seen.add(i)
+    nodes = {s.index.id} | {p.id for p in s.pillars}
+    for p in s.pillars:
+        if p.parent not in nodes:
+            yield f"pillar '{p.id}' has parent '{p.parent}', which is not the index or a pillar"
+    for ind in s.indicators:
+        if ind.parent not in nodes:
+            yield f"indicator '{ind.id}' has parent '{ind.parent}', not the index or a pillar"
+    parent_of = {p.id: p.parent for p in s.pillars}
+    for p in s.pillars:
+        walk, cur = {p.id}, p.parent
+        while cur in parent_of:
+            if cur in walk:
+                yield f"pillar '{p.id}' is part of a cycle of parents"
+                break
+            walk.add(cur)
+            cur = parent_of[cur]
+    has_child = {p.parent for p in s.pillars} | {i.parent for i in s.indicators}
+    for p in s.pillars:
+        if p.id not in has_child:
+            yield f"pillar '{p.id}' has no indicators or sub-pillars under it"
+    dens = {d.id for d in s.denominators} | {i.id for i in s.indicators}
+    for ind in s.indicators:
+        if ind.denominator is not None and ind.denominator not in dens:
+            yield (
+                f"indicator '{ind.id}' is divided by '{ind.denominator}', which is not declared "
+                "in [[denominators]] or [[indicators]]"
+            )
+    cats = {c.id for c in s.categories}
+    for ind in s.indicators:
+        for c in ind.categories or []:
+            if c not in cats:
+                yield f"indicator '{ind.id}' names category '{c}', which is not in [[categories]]"
+    leaves_and_nodes = set(ids)
+    for cat in s.categories:
+        for key in list(cat.exclude) + list(cat.weights):
+            if key not in leaves_and_nodes:
+                yield f"category '{cat.id}' names '{key}', which is not a pillar or indicator"
+    grade_names = set(s.grades.names)
+    ind_ids = {i.id for i in s.indicators} | {d.id for d in s.denominators}
+    for v in s.vetoes:
+        if v.cap not in grade_names:
+            yield f"veto '{v.id}' caps at grade '{v.cap}', which is not one of {sorted(grade_names)}"
+        if v.indicator is not None and v.indicator not in ind_ids:
+            yield f"veto '{v.id}' reads indicator '{v.indicator}', which is not declared"
+    for node in [s.index, *s.pillars]:
+        ahp = node.weighting.ahp
+        if ahp is None:
+            continue
+        kids = [p.id for p in s.pillars if p.parent == node.id]
+        kids += [i.id for i in s.indicators if i.parent == node.id]
+        order = ahp.order or kids
+        if sorted(order) != sorted(kids):
+            yield f"AHP order of '{node.id}' is {order} but its children are {kids}"
+        if ahp.matrix is not None and (
+            len(ahp.matrix) != len(kids) or any(len(r) != len(kids) for r in ahp.matrix)
+        ):
+            yield f"AHP matrix of '{node.id}' must be {len(kids)}×{len(kids)} (one per child)"

@@ -1,0 +1,159 @@
+"""The scheme file: validation names the key path, round trip, AHP consistency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zhengji.errors import SchemeError
+from zhengji.scheme import dump_scheme, load_scheme, parse_scheme, scheme_fingerprint
+from zhengji.scheme.weights import nominal_weights
+
+BASE = """
+[scheme]
+id = "t"
+name = "测试方案"
+version = "2025.1"
+
+[[categories]]
+id = "urban"
+name = "城市化地区"
+
+[[categories]]
+id = "eco"
+name = "重点生态功能区"
+exclude = ["gdp_growth"]
+
+[[pillars]]
+id = "econ"
+name = "经济"
+parent = "index"
+weight = 2
+
+[[pillars]]
+id = "green"
+name = "生态"
+parent = "index"
+weight = 3
+
+[[indicators]]
+id = "gdp_growth"
+name = "GDP增速"
+parent = "econ"
+unit = "%"
+
+[[indicators]]
+id = "income"
+name = "居民收入"
+parent = "econ"
+weight = 3
+
+[[indicators]]
+id = "forest"
+name = "森林覆盖率"
+parent = "green"
+kind = "latent"
+horizon = { mode = "change", periods = 3 }
+normalisation = { method = "goalposts", min = 40, max = 80 }
+"""
+
+
+def test_valid_scheme_loads() -> None:
+    s = parse_scheme(BASE)
+    assert s.id == "t"
+    assert [i.id for i in s.indicators_for("eco")] == ["income", "forest"]
+    assert [i.id for i in s.indicators_for("urban")] == ["gdp_growth", "income", "forest"]
+    assert s.level("index") == 3 and s.level("econ") == 2
+
+
+def test_round_trip_through_toml() -> None:
+    s = parse_scheme(BASE)
+    again = parse_scheme(dump_scheme(s))
+    assert again == s
+    assert scheme_fingerprint(again) == scheme_fingerprint(s)
+
+
+def test_nominal_weights_respect_category_exclusion() -> None:
+    s = parse_scheme(BASE)
+    urban = nominal_weights(s, "urban")
+    assert urban["econ"] == pytest.approx(0.4)
+    assert urban["gdp_growth"] == pytest.approx(0.4 * 0.25)
+    eco = nominal_weights(s, "eco")
+    assert "gdp_growth" not in eco
+    assert eco["income"] == pytest.approx(0.4)
+    assert sum(v for k, v in eco.items() if k in {"income", "forest"}) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "words"),
+    [
+        (('direction = "higher"', 'direction = "up"'), "indicators[0](id=gdp_growth).direction", "not allowed"),
+        (('unit = "%"', 'unit = "%"\nwieght = 2'), "indicators[0](id=gdp_growth).wieght", "unknown key"),
+        (('method = "goalposts", min = 40, max = 80', 'method = "goalposts", min = 80, max = 40'),
+         "indicators[2](id=forest).normalisation", "must be greater"),
+        (('method = "goalposts"', 'method = "sigmoid"'), "indicators[2](id=forest).normalisation", "unknown method"),
+        (('parent = "green"\nkind', 'parent = "nowhere"\nkind'), "<top level>", "parent 'nowhere'"),
+        (('kind = "latent"\n', ''), "indicators[2](id=forest)", "only for latent"),
+    ],
+)
+def test_errors_name_the_key_path(edit: tuple[str, str], path: str, words: str) -> None:
+    text = BASE.replace('unit = "%"', 'unit = "%"\ndirection = "higher"', 1)
+    assert edit[0] in text, edit[0]
+    with pytest.raises(SchemeError) as exc:
+        parse_scheme(text.replace(edit[0], edit[1], 1), source="bad.toml")
+    msg = str(exc.value)
+    assert "bad.toml" in msg
+    assert path in msg
+    assert words in msg
+
+
+def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text(BASE + "\n[[indicators]\n", encoding="utf-8")
+    with pytest.raises(SchemeError, match=r"s\.toml.*line"):
+        load_scheme(f)
+
+
+def test_missing_file_is_a_scheme_error(tmp_path: Path) -> None:
+    with pytest.raises(SchemeError, match="not found"):
+        load_scheme(tmp_path / "nope.toml")
+
+
+AHP = """
+[scheme]
+id = "a"
+name = "AHP"
+[index]
+weighting = { method = "ahp", ahp = { order = ["p1", "p2", "p3", "p4", "p5", "p6"], random_index = "tummala_ling", matrix = MATRIX } }
+""" + "".join(
+    f'[[pillars]]\nid = "p{i}"\nname = "P{i}"\nparent = "index"\n'
+    f'[[indicators]]\nid = "x{i}"\nname = "X{i}"\nparent = "p{i}"\n'
+    for i in range(1, 7)
+)
+
+# Wang & Chin (2011), Information Sciences 181, as in pymcdm's TestAHPWeights: CR 0.229 with
+# the Tummala & Ling random index (1.24 for n = 6).
+WANG_CHIN = [
+    [1, 4, 3, 1, 3, 4],
+    [0.25, 1, 7, 3, 0.2, 1],
+    [1 / 3, 1 / 7, 1, 0.2, 0.2, 1 / 6],
+    [1, 1 / 3, 5, 1, 1, 1 / 3],
+    [1 / 3, 5, 5, 1, 1, 3],
+    [0.25, 1, 6, 3, 1 / 3, 1],
+]
+
+
+def test_inconsistent_ahp_is_an_error_reporting_cr_wang_chin2011() -> None:
+    with pytest.raises(SchemeError) as exc:
+        parse_scheme(AHP.replace("MATRIX", repr(WANG_CHIN)))
+    msg = str(exc.value)
+    assert "index(index).weighting.ahp" in msg
+    assert "CR = 0.22" in msg
+
+
+def test_consistent_ahp_is_accepted() -> None:
+    ones = [[1.0] * 6 for _ in range(6)]
+    s = parse_scheme(AHP.replace("MATRIX", repr(ones)))
+    w = nominal_weights(s, None)
+    assert w["p3"] == pytest.approx(1 / 6)
