@@ -88,13 +88,31 @@ def test_nominal_weights_respect_category_exclusion() -> None:
 @pytest.mark.parametrize(
     ("edit", "path", "words"),
     [
-        (('direction = "higher"', 'direction = "up"'), "indicators[0](id=gdp_growth).direction", "not allowed"),
-        (('unit = "%"', 'unit = "%"\nwieght = 2'), "indicators[0](id=gdp_growth).wieght", "unknown key"),
-        (('method = "goalposts", min = 40, max = 80', 'method = "goalposts", min = 80, max = 40'),
-         "indicators[2](id=forest).normalisation", "must be greater"),
-        (('method = "goalposts"', 'method = "sigmoid"'), "indicators[2](id=forest).normalisation", "unknown method"),
+        (
+            ('direction = "higher"', 'direction = "up"'),
+            "indicators[0](id=gdp_growth).direction",
+            "not allowed",
+        ),
+        (
+            ('unit = "%"', 'unit = "%"\nwieght = 2'),
+            "indicators[0](id=gdp_growth).wieght",
+            "unknown key",
+        ),
+        (
+            (
+                'method = "goalposts", min = 40, max = 80',
+                'method = "goalposts", min = 80, max = 40',
+            ),
+            "indicators[2](id=forest).normalisation",
+            "must be greater",
+        ),
+        (
+            ('method = "goalposts"', 'method = "sigmoid"'),
+            "indicators[2](id=forest).normalisation",
+            "unknown method",
+        ),
         (('parent = "green"\nkind', 'parent = "nowhere"\nkind'), "<top level>", "parent 'nowhere'"),
-        (('kind = "latent"\n', ''), "indicators[2](id=forest)", "only for latent"),
+        (('kind = "latent"\n', ""), "indicators[2](id=forest)", "only for latent"),
     ],
 )
 def test_errors_name_the_key_path(edit: tuple[str, str], path: str, words: str) -> None:

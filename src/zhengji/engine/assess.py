@@ -7,6 +7,7 @@ Everything is vectorised over units; loops run over indicators, tree nodes and c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ from zhengji.engine.panel import Panel
 from zhengji.engine.result import Assessment, TreatmentRecord, VetoRecord
 from zhengji.errors import DataError, MethodError, SchemeError
 from zhengji.scheme.load import scheme_fingerprint
-from zhengji.scheme.model import IndicatorSpec, Scheme
+from zhengji.scheme.model import IndicatorSpec, PillarSpec, Scheme
 
 __all__ = ["assess"]
 
@@ -52,7 +53,9 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
     observed_before = np.isfinite(frame.horizon[t])
     imputed = _impute(scheme, panel, frame, t, records)
     n_app = frame.applies.sum(axis=1)
-    availability = np.where(n_app > 0, (observed_before & frame.applies).sum(axis=1) / np.maximum(n_app, 1), 0.0)
+    availability = np.where(
+        n_app > 0, (observed_before & frame.applies).sum(axis=1) / np.maximum(n_app, 1), 0.0
+    )
     keep = availability >= scheme.treatment.min_availability
     keep &= n_app > 0
     if not keep.all():
@@ -76,7 +79,9 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
     eff = effective_weights(scheme, node_weights, ind_ids)
     score = node_scores[index_id]
     contributions = allocate(scheme, node_scores, node_weights, normalised, ind_ids)
-    by_source, score, contributions, eff = _sources(scheme, frame, normalised, eff, score, contributions)
+    by_source, score, contributions, eff = _sources(
+        scheme, frame, normalised, eff, score, contributions
+    )
     node_scores[index_id] = score
 
     kinds = np.array([i.kind for i in frame.indicators])
@@ -193,10 +198,10 @@ def _impute(
     policy = scheme.treatment.missing
     X = frame.horizon[t].copy()
     if policy in ("none", "drop_reweight"):
-        return X
+        return np.asarray(X, dtype=np.float64)
     if policy == "group_mean":
         try:
-            groups = np.array(panel.attribute(scheme.treatment.group))
+            groups = panel.attribute(scheme.treatment.group)
         except KeyError:
             raise SchemeError(
                 f"treatment.group: 单位表没有列 units have no column '{scheme.treatment.group}' "
@@ -240,7 +245,9 @@ def _treat(
             touched = tuple(res.winsorised_low) + tuple(res.winsorised_high)
             if touched and not res.log_transformed:
                 records.append(
-                    TreatmentRecord(ind.id, "winsorised", tuple(units[col[list(touched)]]), res.detail)
+                    TreatmentRecord(
+                        ind.id, "winsorised", tuple(units[col[list(touched)]]), res.detail
+                    )
                 )
             if res.log_transformed:
                 records.append(
@@ -296,14 +303,16 @@ def _aggregate(
             s = lo + (hi - lo) * s
         s = np.where(incomplete | (tot[:, 0] == 0) | ~keep, np.nan, s)
         values[node_id] = s
-        applies[node_id] = A.any(axis=1)
+        applies[node_id] = np.asarray(A.any(axis=1), dtype=bool)
         node_weights[node_id] = Wn
     return {n: values[n] for n in scheme.node_ids()}, node_weights
 
 
 def _method(scheme: Scheme, node_id: str) -> str:
-    node = scheme.index if node_id == scheme.index.id else next(
-        p for p in scheme.pillars if p.id == node_id
+    node = (
+        scheme.index
+        if node_id == scheme.index.id
+        else next(p for p in scheme.pillars if p.id == node_id)
     )
     if node.aggregation is not None:
         return node.aggregation
@@ -313,25 +322,27 @@ def _method(scheme: Scheme, node_id: str) -> str:
 def _child_weights(
     scheme: Scheme,
     node_id: str,
-    kids: list[object],
+    kids: Sequence[PillarSpec | IndicatorSpec],
     V: FloatArray,
     A: BoolArray,
     cats: NDArray[np.str_],
     keep: BoolArray,
 ) -> FloatArray:
     """Nominal child weights per unit (n, c): method, category overrides, applicability."""
-    node = scheme.index if node_id == scheme.index.id else next(
-        p for p in scheme.pillars if p.id == node_id
+    node = (
+        scheme.index
+        if node_id == scheme.index.id
+        else next(p for p in scheme.pillars if p.id == node_id)
     )
     how = node.weighting
-    ids = [getattr(k, "id") for k in kids]  # noqa: B009
+    ids = [k.id for k in kids]
     W = np.zeros(V.shape)
     for c in np.unique(cats):
         rows = cats == c
         cat = scheme.category(str(c)) if c else None
         over = cat.weights if cat else {}
         if how.method == "fixed":
-            w = np.array([over.get(i, getattr(k, "weight")) for i, k in zip(ids, kids, strict=True)])  # noqa: B009
+            w = np.array([over.get(i, k.weight) for i, k in zip(ids, kids, strict=True)])  # noqa: B009
         elif how.method == "equal":
             w = np.ones(len(ids))
         elif how.method == "ahp":
@@ -349,7 +360,9 @@ def _child_weights(
                 try:
                     w = weighting.METHODS[how.method](sub)
                 except MethodError as exc:
-                    raise MethodError(f"权重 weighting '{node_id}' by {how.method}: {exc}") from None
+                    raise MethodError(
+                        f"权重 weighting '{node_id}' by {how.method}: {exc}"
+                    ) from None
             w = np.where(np.array([i in over and over[i] == 0 for i in ids]), 0.0, w)
         W[rows] = w
     return np.where(A, W, 0.0)
@@ -376,7 +389,7 @@ def _sources(
         cols = src == s
         tot = eff[:, cols].sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
-            share[:, cols] = np.where(tot > 0, eff[:, cols] / tot, 0.0) * sw.get(s, 0.0)  # type: ignore[call-overload]
+            share[:, cols] = np.where(tot > 0, eff[:, cols] / tot, 0.0) * sw.get(s, 0.0)
     tot = share.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         new_eff = np.where(tot > 0, share / tot, 0.0)
@@ -408,8 +421,9 @@ def _vetoes(
             )
             with np.errstate(invalid="ignore"):
                 cond = _OPS[v.op](x, v.threshold) & np.isfinite(x)
-            for u in np.flatnonzero(cond):
-                hits.setdefault(int(u), f"{v.indicator} = {x[u]:g} {v.op} {v.threshold:g}")
+            for hit in np.flatnonzero(cond).tolist():
+                u = int(hit)
+                hits.setdefault(u, f"{v.indicator} = {float(x[u]):g} {v.op} {v.threshold:g}")
         for u, reason in sorted(hits.items()):
             before = out[u]
             after = before if before and pos[before] >= pos[v.cap] else v.cap

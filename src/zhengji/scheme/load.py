@@ -58,7 +58,8 @@ def check_consistency(scheme: Scheme, source: str = "<scheme>") -> None:
     from zhengji.engine.weights import ahp_matrix, ahp_weights
 
     problems: list[tuple[str, str]] = []
-    for node in [scheme.index, *scheme.pillars]:
+    for node_id in scheme.node_ids():
+        node = scheme.node(node_id)
         spec = node.weighting.ahp
         if spec is None:
             continue
@@ -107,7 +108,14 @@ def _key_path(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
             if isinstance(node, dict) and "id" in node:
                 out += f"(id={node['id']})"
         else:
-            if part in {"minmax", "zscore", "goalposts", "distance_to_target", "rank", "percentile"}:
+            if part in {
+                "minmax",
+                "zscore",
+                "goalposts",
+                "distance_to_target",
+                "rank",
+                "percentile",
+            }:
                 continue  # pydantic's discriminator tag, not a key the user wrote
             out += f".{part}" if out else str(part)
             node = node.get(part) if isinstance(node, dict) else None

@@ -409,6 +409,15 @@ class Scheme(_Frozen):
                 return ind
         raise KeyError(indicator_id)
 
+    def node(self, node_id: str) -> IndexSpec | PillarSpec:
+        """The index or the pillar with this id."""
+        if node_id == self.index.id:
+            return self.index
+        for p in self.pillars:
+            if p.id == node_id:
+                return p
+        raise KeyError(node_id)
+
     def category(self, category_id: str) -> Category | None:
         for cat in self.categories:
             if cat.id == category_id:
@@ -509,7 +518,8 @@ def _cross_problems(s: Scheme) -> Iterator[str]:
             yield f"veto '{v.id}' caps at grade '{v.cap}', which is not one of {sorted(grade_names)}"
         if v.indicator is not None and v.indicator not in ind_ids:
             yield f"veto '{v.id}' reads indicator '{v.indicator}', which is not declared"
-    for node in [s.index, *s.pillars]:
+    all_nodes: list[IndexSpec | PillarSpec] = [s.index, *s.pillars]
+    for node in all_nodes:
         ahp = node.weighting.ahp
         if ahp is None:
             continue

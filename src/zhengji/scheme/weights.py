@@ -13,8 +13,10 @@ __all__ = ["local_weights", "nominal_weights"]
 
 def local_weights(scheme: Scheme, node_id: str, category: str | None) -> dict[str, float] | None:
     """Normalised weights of a node's children for a category (None if data-driven)."""
-    node = scheme.index if node_id == scheme.index.id else next(
-        p for p in scheme.pillars if p.id == node_id
+    node = (
+        scheme.index
+        if node_id == scheme.index.id
+        else next(p for p in scheme.pillars if p.id == node_id)
     )
     kids = _applicable_children(scheme, node_id, category)
     if not kids:
@@ -32,11 +34,14 @@ def local_weights(scheme: Scheme, node_id: str, category: str | None) -> dict[st
         assert how.ahp is not None
         every = [k.id for k in scheme.children(node_id)]
         order = how.ahp.order or every
-        res = ahp_weights(ahp_matrix(order, matrix=how.ahp.matrix, pairs=how.ahp.pairs),
-                          random_index=how.ahp.random_index)
+        res = ahp_weights(
+            ahp_matrix(order, matrix=how.ahp.matrix, pairs=how.ahp.pairs),
+            random_index=how.ahp.random_index,
+        )
         live = {k.id for k in kids}
-        raw = {i: float(res.weights[n]) for n, i in enumerate(order)
-               if i in live and over.get(i) != 0}
+        raw = {
+            i: float(res.weights[n]) for n, i in enumerate(order) if i in live and over.get(i) != 0
+        }
     else:
         return None
     total = sum(raw.values())
@@ -64,7 +69,7 @@ def _applicable_children(
     scheme: Scheme, node_id: str, category: str | None
 ) -> list[PillarSpec | IndicatorSpec]:
     live = {i.id for i in scheme.indicators_for(category)}
-    out = []
+    out: list[PillarSpec | IndicatorSpec] = []
     for kid in scheme.children(node_id):
         if isinstance(kid, IndicatorSpec):
             if kid.id in live:
