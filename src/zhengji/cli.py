@@ -12,7 +12,7 @@ import os
 import socketserver
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -40,7 +40,7 @@ err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -94,7 +94,9 @@ def assess(
     out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("out"),
     fmt: Annotated[Format, typer.Option("--format", help="输出格式 output format")] = Format.table,
     period: Annotated[str | None, typer.Option(help="考核期 period (default: latest)")] = None,
-    db: Annotated[str | None, typer.Option(help="数据库 database URL (ZHENGJI_DATABASE_URL)")] = None,
+    db: Annotated[
+        str | None, typer.Option(help="数据库 database URL (ZHENGJI_DATABASE_URL)")
+    ] = None,
     store: Annotated[bool, typer.Option(help="记录本次考核 record the run in the store")] = True,
 ) -> None:
     """Run the assessment of a bundle 执行考核: print the ranking and write reports."""
@@ -137,7 +139,10 @@ def runs(
         table.add_column(col)
     for r in st.runs():
         table.add_row(
-            str(r.id), f"{r.scheme_id} v{r.scheme_version}", r.period, str(r.created_at),
+            str(r.id),
+            f"{r.scheme_id} v{r.scheme_version}",
+            r.period,
+            str(r.created_at),
             r.result_fingerprint[:16],
         )
     console.print(table)
@@ -221,16 +226,27 @@ def _print_ranking(assessment: Any, scheme: Any) -> None:
         title += " · 示例数据（模拟） synthetic data"
     table = Table(title=title)
     sources = [k for k in rows[0] if k.startswith("source:")] if rows else []
-    for col in ("排名 rank", "单位 unit", "类别 category", "等次 grade", "得分 score",
-                "显绩 visible", "潜绩 latent"):
+    for col in (
+        "排名 rank",
+        "单位 unit",
+        "类别 category",
+        "等次 grade",
+        "得分 score",
+        "显绩 visible",
+        "潜绩 latent",
+    ):
         table.add_column(col, justify="right" if col[0] in "排得显潜" else "left")
     for s in sources:
         table.add_column(s.removeprefix("source:"), justify="right")
     for r in rows:
         table.add_row(
-            str(r["rank"] or "—"), str(r["name"]), str(r["category_name"]),
+            str(r["rank"] or "—"),
+            str(r["name"]),
+            str(r["category_name"]),
             str(r["grade"]) + (" ⚑" if r["vetoed"] else ""),
-            _fmt(r["score"]), _fmt(r["visible"]), _fmt(r["latent"]),
+            _fmt(r["score"]),
+            _fmt(r["visible"]),
+            _fmt(r["latent"]),
             *[_fmt(r[s]) for s in sources],
         )
     console.print(table)
@@ -247,7 +263,9 @@ def _serve(directory: Path, page: str, port: int | None) -> None:
     socketserver.TCPServer.allow_reuse_address = True
     with socketserver.TCPServer((host, port), handler) as httpd:
         real_port = httpd.server_address[1]
-        console.print(f"[bold green]打开 open[/] http://{host}:{real_port}/{page}  (Ctrl+C 退出 quit)")
+        console.print(
+            f"[bold green]打开 open[/] http://{host}:{real_port}/{page}  (Ctrl+C 退出 quit)"
+        )
         sys.stdout.flush()
         try:
             httpd.serve_forever()

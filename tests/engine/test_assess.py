@@ -249,7 +249,7 @@ def test_latent_horizon_change_and_slope() -> None:
 
 def test_geometric_needs_positive_values() -> None:
     s = parse_scheme(SCHEME.replace("[grades]", '[aggregation]\nmethod = "geometric"\n\n[grades]'))
-    with pytest.raises(MethodError, match="aggregating .* geometric"):
+    with pytest.raises(MethodError, match=r"aggregating .* geometric"):
         assess(s, make_panel(DATA))
 
 

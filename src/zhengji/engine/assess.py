@@ -50,8 +50,9 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
     units = np.array(panel.unit_ids)
     cats = np.array(panel.categories)
 
-    observed_before = np.isfinite(frame.horizon[t])
     imputed = _impute(scheme, panel, frame, t, records)
+    counted = frame.horizon[t] if scheme.treatment.screen_on == "observed" else imputed
+    observed_before = np.isfinite(counted)
     n_app = frame.applies.sum(axis=1)
     availability = np.where(
         n_app > 0, (observed_before & frame.applies).sum(axis=1) / np.maximum(n_app, 1), 0.0
@@ -236,7 +237,7 @@ def _treat(
         rows = np.flatnonzero((groups == g) & keep)
         for j, ind in enumerate(frame.indicators):
             col = rows[np.isfinite(X[rows, j])]
-            if col.size < 3:
+            if col.size < 4:  # kurtosis needs four values
                 continue
             res = treat.coinr_treat(
                 X[col, j], winmax=tr.winsor_max, skew_thresh=tr.skew, kurt_thresh=tr.kurtosis
@@ -342,7 +343,7 @@ def _child_weights(
         cat = scheme.category(str(c)) if c else None
         over = cat.weights if cat else {}
         if how.method == "fixed":
-            w = np.array([over.get(i, k.weight) for i, k in zip(ids, kids, strict=True)])  # noqa: B009
+            w = np.array([over.get(i, k.weight) for i, k in zip(ids, kids, strict=True)])
         elif how.method == "equal":
             w = np.ones(len(ids))
         elif how.method == "ahp":

@@ -46,6 +46,6 @@ def assign_grades(
             cum = sum(lv.share or 0.0 for lv in spec.levels[: i + 1])
             cutoff = np.floor(cum * size + 1e-9)
             idx = np.where((r >= 1) & (r <= cutoff), i, idx)
-    names = np.array(spec.names + [""], dtype=object)
+    names = np.array([*spec.names, ""], dtype=object)
     idx = np.where(np.isfinite(score), idx, len(spec.levels))
     return tuple(str(x) for x in names[idx])

@@ -10,6 +10,7 @@ The TOML layout is flat, like COINr's iMeta table: one ``[index]``, then ``[[pil
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
@@ -269,14 +270,16 @@ class Treatment(_Frozen):
     ``missing``: ``none`` (leave gaps), ``group_mean`` (mean of the unit's ``group``),
     ``carry_forward`` (latest earlier period), ``drop_reweight`` (aggregate what is there and
     re-normalise weights; COINr's default). Units whose data availability is below
-    ``min_availability`` are screened out. ``outliers = "coinr"`` applies COINr's default
-    ``Treat()``: winsorise up to ``winsor_max`` points while |skew| ≥ ``skew`` and kurtosis ≥
-    ``kurtosis``, else log-transform the original.
+    ``min_availability`` are screened out, counted on the ``imputed`` data (COINr's
+    ``Screen(dset = "Imputed")``) or on what was ``observed``. ``outliers = "coinr"`` applies
+    COINr's default ``Treat()``: winsorise up to ``winsor_max`` points while |skew| ≥
+    ``skew`` and kurtosis ≥ ``kurtosis``, else log-transform the original.
     """
 
     missing: Literal["none", "group_mean", "carry_forward", "drop_reweight"] = "drop_reweight"
     group: str = "category"
     min_availability: float = Field(0.0, ge=0, le=1)
+    screen_on: Literal["imputed", "observed"] = "imputed"
     outliers: Literal["none", "coinr"] = "none"
     skew: float = Field(2.0, gt=0)
     kurtosis: float = Field(3.5, gt=0)
@@ -318,7 +321,7 @@ class Grades(_Frozen):
             mins = [lv.min for lv in head]
             if any(m is None for m in mins):
                 raise ValueError("with method 'thresholds' every level but the last needs 'min'")
-            if any(a <= b for a, b in zip(mins, mins[1:], strict=False)):  # type: ignore[operator]
+            if any(a <= b for a, b in itertools.pairwise(mins)):  # type: ignore[operator]
                 raise ValueError(f"thresholds must decrease from best to worst: {mins}")
         else:
             shares = [lv.share for lv in head]
@@ -515,7 +518,7 @@ def _cross_problems(s: Scheme) -> Iterator[str]:
     ind_ids = {i.id for i in s.indicators} | {d.id for d in s.denominators}
     for v in s.vetoes:
         if v.cap not in grade_names:
-            yield f"veto '{v.id}' caps at grade '{v.cap}', which is not one of {sorted(grade_names)}"
+            yield f"veto '{v.id}' caps at grade '{v.cap}', not one of {sorted(grade_names)}"
         if v.indicator is not None and v.indicator not in ind_ids:
             yield f"veto '{v.id}' reads indicator '{v.indicator}', which is not declared"
     all_nodes: list[IndexSpec | PillarSpec] = [s.index, *s.pillars]
