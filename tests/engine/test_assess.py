@@ -337,3 +337,20 @@ def test_a_veto_never_raises_a_grade(data: np.ndarray, hit: list[int]) -> None:
             assert names.index(after) >= names.index(before)
     for i in {h % len(data) for h in hit}:
         assert res.grade[i] == "较差"
+
+
+@pytest.mark.parametrize("method", ["entropy", "critic"])
+def test_data_driven_weights_come_from_normalised_children(method: str) -> None:
+    from zhengji.engine import weights as w
+
+    text = SCHEME.replace(
+        'id = "econ"\nname = "经济"\nparent = "index"\nweight = 1',
+        f'id = "econ"\nname = "经济"\nparent = "index"\nweight = 1\n'
+        f'weighting = {{ method = "{method}", correlation = "spearman" }}',
+    )
+    res = assess(parse_scheme(text), make_panel(DATA))
+    cols = [res.indicator_ids.index(i) for i in ("gdp", "income", "debt")]
+    sub = res.stages["normalised"][:, cols]
+    expect = w.entropy(sub) if method == "entropy" else w.critic(sub, correlation="spearman")
+    assert res.node_weights["econ"][0] == pytest.approx(expect)
+    assert not np.allclose(expect, 1 / 3)

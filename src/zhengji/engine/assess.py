@@ -354,12 +354,14 @@ def _child_weights(
             w = np.array([res.weights[order.index(i)] for i in ids])
         else:
             sub = V[rows & keep]
-            sub = sub[:, :]
             if sub.shape[0] < 2:
                 w = np.ones(len(ids))
             else:
                 try:
-                    w = weighting.METHODS[how.method](sub)
+                    if how.method == "critic":
+                        w = weighting.critic(sub, correlation=how.correlation)
+                    else:
+                        w = weighting.entropy(sub)
                 except MethodError as exc:
                     raise MethodError(
                         f"权重 weighting '{node_id}' by {how.method}: {exc}"
