@@ -133,11 +133,12 @@ def runs(
     """List stored assessment runs 历次考核记录."""
     from zhengji.store import Store
 
-    st = Store.open(db)
+    with Store.open(db) as st:
+        records = st.runs()
     table = Table(title="考核记录 Assessment runs")
     for col in ("run", "scheme", "period", "created", "result fingerprint"):
         table.add_column(col)
-    for r in st.runs():
+    for r in records:
         table.add_row(
             str(r.id),
             f"{r.scheme_id} v{r.scheme_version}",

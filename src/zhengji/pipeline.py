@@ -57,10 +57,10 @@ def run_bundle(
         from zhengji.store import Store
 
         step("写入数据库 recording in the store…")
-        st = Store.open(db_url)
-        url = st.url
-        summary = st.import_bundle(bundle)
-        run_id = st.record_run(result, bundle.fingerprint, summary.import_id)
+        with Store.open(db_url) as st:
+            url = st.url
+            summary = st.import_bundle(bundle)
+            run_id = st.record_run(result, bundle.fingerprint, summary.import_id)
     if progress is not None:
         for t in progress.task_ids:
             progress.remove_task(t)
@@ -71,10 +71,10 @@ def reproduce_run(run_id: int, db_url: str | None = None) -> str:
     """Rebuild a stored run from its stored scheme and data; raise if anything differs."""
     from zhengji.store import Store
 
-    st = Store.open(db_url)
-    run = st.run(run_id)
-    scheme = parse_scheme(run.scheme_toml, source=f"run {run_id} scheme")
-    panel = st.panel(scheme, as_of_import_id=run.as_of_import_id, unit_ids=run.unit_ids)
+    with Store.open(db_url) as st:
+        run = st.run(run_id)
+        scheme = parse_scheme(run.scheme_toml, source=f"run {run_id} scheme")
+        panel = st.panel(scheme, as_of_import_id=run.as_of_import_id, unit_ids=run.unit_ids)
     again = assess(scheme, panel, run.period)
     fp = again.fingerprint()
     if fp != run.result_fingerprint:

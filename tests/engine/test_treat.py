@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from asem_reference import DATA, build_example_coin, load_asem
+from .asem_reference import DATA, build_example_coin, load_asem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
