@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from .asem_reference import DATA, build_example_coin, load_asem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -27,6 +26,8 @@ from zhengji.engine.treat import (
     winsorise,
 )
 from zhengji.errors import MethodError
+
+from .asem_reference import DATA, build_example_coin, load_asem
 
 ROOT = Path(__file__).resolve().parents[2]
 nan = np.nan

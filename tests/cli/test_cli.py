@@ -1,0 +1,104 @@
+"""The command line end to end, as a user runs it: a real process, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ASEM = ROOT / "examples" / "asem"
+
+
+def zhengji(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "COLUMNS": "160", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "zhengji.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    from zhengji import __version__
+
+    r = zhengji("--version", cwd=tmp_path)
+    assert r.returncode == 0
+    assert __version__ in r.stdout
+
+
+def test_assess_asem_prints_ranking_and_records_run(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    r = zhengji("assess", str(ASEM), "--db", db, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    first = next(line for line in lines if "Switzerland" in line)
+    assert "68.4" in first and first.strip().startswith("│") and " 1 " in first
+    assert "recorded as run 1" in r.stderr
+    again = zhengji("reproduce", "1", "--db", db, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "reproduced" in again.stdout
+    listed = zhengji("runs", "--db", db, cwd=tmp_path)
+    assert "asem" in listed.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx", "html"])
+def test_assess_writes_each_format(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "out"
+    r = zhengji("assess", str(ASEM), "--no-store", "--format", fmt, "--out", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    (path,) = out.glob(f"*.{fmt}")
+    if fmt == "json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert "CHE" in json.dumps(data)
+    elif fmt == "xlsx":
+        wb = openpyxl.load_workbook(path, read_only=True)
+        assert len(wb.sheetnames) >= 5
+    else:
+        text = path.read_text(encoding="utf-8-sig")
+        assert "Switzerland" in text or "CHE" in text
+
+
+def test_bad_bundle_exits_2_with_file_row_column(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in ("units.csv", "scheme.toml"):
+        (bad / f).write_bytes((ASEM / f).read_bytes())
+    lines = (ASEM / "observations.csv").read_text(encoding="utf-8-sig").splitlines()
+    parts = lines[5].split(",")
+    parts[3] = "abc"
+    lines[5] = ",".join(parts)
+    (bad / "observations.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = zhengji("assess", str(bad), cwd=tmp_path)
+    assert r.returncode == 2
+    assert "observations.csv" in r.stderr and "6" in r.stderr and "value" in r.stderr
+    assert "Traceback" not in r.stderr
+    runs = zhengji("runs", cwd=tmp_path)
+    assert "asem" not in runs.stdout
+
+
+def test_scheme_check_good_and_bad(tmp_path: Path) -> None:
+    ok = zhengji("scheme", "check", str(ASEM / "scheme.toml"), cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "valid" in ok.stdout and "Connectivity" in ok.stdout
+    broken = tmp_path / "s.toml"
+    broken.write_text(
+        (ASEM / "scheme.toml")
+        .read_text(encoding="utf-8")
+        .replace('direction = "lower"', 'direction = "down"', 1),
+        encoding="utf-8",
+    )
+    bad = zhengji("scheme", "check", str(broken), cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "direction" in bad.stderr and "not allowed" in bad.stderr
