@@ -17,9 +17,7 @@ demo: $(STAMP)
 	$(BIN)/zhengji demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 -q
+	bash scripts/test.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

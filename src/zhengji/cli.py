@@ -220,25 +220,30 @@ def _write(assessment: Any, scheme: Any, out: Path, fmt: Format) -> Path:
 
 def _print_ranking(assessment: Any, scheme: Any) -> None:
     from zhengji.report import ranking_rows
+    from zhengji.report.labels import SOURCE_NAMES
 
     rows = ranking_rows(assessment, scheme)
     title = f"{scheme.name} · {assessment.period}"
     if assessment.synthetic:
-        title += " · 示例数据（模拟） synthetic data"
-    table = Table(title=title)
+        title += "\n示例数据（模拟） synthetic data"
     sources = [k for k in rows[0] if k.startswith("source:")] if rows else []
-    for col in (
-        "排名 rank",
-        "单位 unit",
-        "类别 category",
-        "等次 grade",
-        "得分 score",
-        "显绩 visible",
-        "潜绩 latent",
-    ):
-        table.add_column(col, justify="right" if col[0] in "排得显潜" else "left")
+    names = {s: SOURCE_NAMES.get(s.removeprefix("source:"), (s, s)) for s in sources}
+    caption = "排名 rank · 等次 grade (⚑ 一票否决 veto) · 得分 score · 显绩 visible · 潜绩 latent"
+    if sources:
+        caption += " · " + " · ".join(
+            f"{_SHORT_SOURCE.get(k, zh)} {en}" for k, (zh, en) in names.items()
+        )
+    table = Table(title=title, caption=caption)
+    table.add_column("排名", justify="right", no_wrap=True, min_width=4)
+    table.add_column("单位", no_wrap=True, min_width=8, max_width=22, overflow="ellipsis")
+    table.add_column("类别", min_width=8, max_width=12, overflow="ellipsis", no_wrap=True)
+    table.add_column("等次", no_wrap=True, min_width=6)
+    for col in ("得分", "显绩", "潜绩"):
+        table.add_column(col, justify="right", no_wrap=True, min_width=5)
     for s in sources:
-        table.add_column(s.removeprefix("source:"), justify="right")
+        table.add_column(
+            _SHORT_SOURCE.get(s, names[s][0]), justify="right", no_wrap=True, min_width=5
+        )
     for r in rows:
         table.add_row(
             str(r["rank"] or "—"),
@@ -251,6 +256,15 @@ def _print_ranking(assessment: Any, scheme: Any) -> None:
             *[_fmt(r[s]) for s in sources],
         )
     console.print(table)
+
+
+_SHORT_SOURCE = {
+    "source:statistics": "统计",
+    "source:party_committee": "党委",
+    "source:mass_evaluation": "群众",
+    "source:third_party": "第三方",
+    "source:derived": "派生",
+}
 
 
 def _fmt(x: Any) -> str:

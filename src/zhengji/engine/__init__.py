@@ -6,18 +6,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from zhengji.engine.assess import assess
+from zhengji.engine.assess import assess
 
 __all__ = ["assess"]
-
-
-def __getattr__(name: str) -> Any:
-    # Lazy, so importing one method module does not pull in the whole engine.
-    if name == "assess":
-        from zhengji.engine.assess import assess
-
-        return assess
-    raise AttributeError(name)
