@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from zhengji.engine import aggregate, impute, normalise, treat
 from zhengji.engine import weights as weighting
-from zhengji.engine.contrib import allocate, effective_weights, subscore
+from zhengji.engine.contrib import allocate, effective_weights, subscores
 from zhengji.engine.grades import assign_grades, rank_min
 from zhengji.engine.panel import Panel
 from zhengji.engine.result import Assessment, TreatmentRecord, VetoRecord
@@ -68,7 +69,9 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
                 f"数据可得率低于 availability below {scheme.treatment.min_availability:.0%}",
             )
         )
-    imputed[~keep] = np.nan
+    if not keep.all():
+        imputed = np.array(imputed)
+        imputed[~keep] = np.nan
 
     groups = cats if scheme.treatment.normalise_within == "category" else np.full(len(units), "")
     treated = _treat(scheme, frame, imputed, keep, groups, units, records)
@@ -78,16 +81,20 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
     index_id = scheme.index.id
     ind_ids = [i.id for i in frame.indicators]
     eff = effective_weights(scheme, node_weights, ind_ids)
-    score = node_scores[index_id]
-    contributions = allocate(scheme, node_scores, node_weights, normalised, ind_ids)
-    by_source, score, contributions, eff = _sources(
-        scheme, frame, normalised, eff, score, contributions
-    )
-    node_scores[index_id] = score
+    by_source, fused = _sources(scheme, frame, normalised, eff, node_scores[index_id])
+    if fused is not None:
+        score, contributions, eff = fused
+        node_scores[index_id] = score
+    else:
+        score = node_scores[index_id]
+        arithmetic = all(_method(scheme, n) == "arithmetic" for n in scheme.node_ids())
+        contributions = allocate(
+            scheme, node_scores, node_weights, normalised, ind_ids, eff, arithmetic
+        )
 
     kinds = np.array([i.kind for i in frame.indicators])
-    visible = subscore(normalised, eff, kinds == "visible")
-    latent = subscore(normalised, eff, kinds == "latent")
+    parts = subscores(normalised, eff, {"visible": kinds == "visible", "latent": kinds == "latent"})
+    visible, latent = parts["visible"], parts["latent"]
 
     rank = rank_min(score)
     rank_cat = np.zeros_like(rank)
@@ -130,19 +137,21 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
         treatments=tuple(records),
         vetoes=vetoes,
         node_weights={k: _ro(v) for k, v in node_weights.items()},
-        diagnostics={"applies": _ro(frame.applies.astype(np.float64))},
+        diagnostics={"applies": _ro(frame.applies)},
         synthetic=panel.synthetic or scheme.synthetic,
     )
 
 
-def _ro(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    out = np.array(a, dtype=np.float64)
+def _ro(a: NDArray[Any]) -> NDArray[Any]:
+    """Freeze an array for the result without copying it (a view stays a view)."""
+    out = a.view()
     out.setflags(write=False)
     return out
 
 
 # --- raw data, denomination, horizons -----------------------------------------------------------
 def _frame(scheme: Scheme, panel: Panel, t: int) -> _Frame:
+    """Indicator columns per period; stages that change nothing share one array."""
     inds = tuple(scheme.indicators)
     missing = [i.id for i in inds if i.id not in panel.variables]
     if missing:
@@ -152,23 +161,35 @@ def _frame(scheme: Scheme, panel: Panel, t: int) -> _Frame:
     for c in np.unique(cats):
         ids = {i.id for i in scheme.indicators_for(str(c) if c else None)}
         applies[np.ix_(cats == c, [i.id in ids for i in inds])] = True
-    series = np.stack([panel.series(i.id) for i in inds], axis=-1)  # (T, n, k)
-    den = series.copy()
-    for j, ind in enumerate(inds):
-        if ind.denominator is not None:
-            d = panel.series(ind.denominator)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                den[:, :, j] = np.where(d != 0, series[:, :, j] / d, np.nan)
-        den[:, :, j] *= ind.scale
-    hor = den.copy()
-    for j, ind in enumerate(inds):
-        h = ind.horizon
-        if h is None or h.mode == "level":
-            continue
-        hor[:, :, j] = _read_horizon(den[:, :, j], h.mode, h.periods)
-    mask = ~applies[None, :, :]
-    raw, den, hor = (np.where(mask, np.nan, a) for a in (series, den, hor))
-    return _Frame(inds, applies, raw[t], den, hor)
+    idx = [panel.variable_index(i.id) for i in inds]
+    if idx == list(range(idx[0], idx[0] + len(idx))):
+        series = panel.values[:, :, idx[0] : idx[0] + len(idx)]  # a view, no copy
+    else:
+        series = panel.values[:, :, idx]
+    den = series
+    if any(i.denominator is not None or i.scale != 1 for i in inds):
+        den = np.array(series)
+        for j, ind in enumerate(inds):
+            if ind.denominator is not None:
+                d = panel.series(ind.denominator)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    den[:, :, j] = np.where(d != 0, series[:, :, j] / d, np.nan)
+            if ind.scale != 1:
+                den[:, :, j] *= ind.scale
+    hor = den
+    if any(i.horizon is not None and i.horizon.mode != "level" for i in inds):
+        hor = np.array(den)
+        for j, ind in enumerate(inds):
+            h = ind.horizon
+            if h is not None and h.mode != "level":
+                hor[:, :, j] = _read_horizon(den[:, :, j], h.mode, h.periods)
+    if not applies.all():
+        masked: dict[int, FloatArray] = {}
+        for a in (series, den, hor):
+            if id(a) not in masked:
+                masked[id(a)] = np.where(applies[None, :, :], a, np.nan)
+        series, den, hor = masked[id(series)], masked[id(den)], masked[id(hor)]
+    return _Frame(inds, applies, series[t], den, hor)
 
 
 def _read_horizon(y: FloatArray, mode: str, p: int) -> FloatArray:
@@ -197,9 +218,9 @@ def _impute(
     scheme: Scheme, panel: Panel, frame: _Frame, t: int, records: list[TreatmentRecord]
 ) -> FloatArray:
     policy = scheme.treatment.missing
-    X = frame.horizon[t].copy()
+    X: FloatArray = frame.horizon[t]
     if policy in ("none", "drop_reweight"):
-        return np.asarray(X, dtype=np.float64)
+        return X
     if policy == "group_mean":
         try:
             groups = panel.attribute(scheme.treatment.group)
@@ -231,8 +252,8 @@ def _treat(
 ) -> FloatArray:
     tr = scheme.treatment
     if tr.outliers == "none":
-        return X.copy()
-    out = X.copy()
+        return X
+    out = np.array(X)
     for g in np.unique(groups):
         rows = np.flatnonzero((groups == g) & keep)
         for j, ind in enumerate(frame.indicators):
@@ -260,13 +281,16 @@ def _treat(
 def _normalise(
     scheme: Scheme, frame: _Frame, X: FloatArray, keep: BoolArray, groups: NDArray[np.str_]
 ) -> FloatArray:
-    out = np.full_like(X, np.nan)
-    for g in np.unique(groups):
+    specs = [ind.normalisation or scheme.treatment.normalisation for ind in frame.indicators]
+    dirs = np.array([1 if ind.direction == "higher" else -1 for ind in frame.indicators])
+    labels = np.unique(groups)
+    if labels.size == 1 and keep.all():
+        return normalise.normalise_matrix(X, specs, dirs)
+    out = np.full(X.shape, np.nan)
+    for g in labels:
         rows = np.flatnonzero((groups == g) & keep)
-        for j, ind in enumerate(frame.indicators):
-            spec = ind.normalisation or scheme.treatment.normalisation
-            direction = 1 if ind.direction == "higher" else -1
-            out[rows, j] = normalise.normalise(X[rows, j], spec, direction)
+        if rows.size:
+            out[rows] = normalise.normalise_matrix(X[rows], specs, dirs)
     return out
 
 
@@ -274,39 +298,69 @@ def _normalise(
 def _aggregate(
     scheme: Scheme, frame: _Frame, normalised: FloatArray, cats: NDArray[np.str_], keep: BoolArray
 ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
-    """Bottom-up scores. Returns node scores and per-node child weights (n, c) actually used."""
+    """Bottom-up scores. Returns node scores and per-node child weights (n, c) actually used.
+
+    When every unit has every child and one weight vector applies to all, the weights are kept
+    as a broadcast view and the aggregator gets a (c,) vector: no (n, c) weight matrix is built.
+    """
     col = {ind.id: j for j, ind in enumerate(frame.indicators)}
-    values: dict[str, FloatArray] = {i: normalised[:, j] for i, j in col.items()}
-    applies: dict[str, BoolArray] = {i: frame.applies[:, j] for i, j in col.items()}
+    values: dict[str, FloatArray] = {}
+    applies: dict[str, BoolArray] = {}
     node_weights: dict[str, FloatArray] = {}
     default_norm = scheme.treatment.normalisation
     lo, hi = getattr(default_norm, "low", 0.0), getattr(default_norm, "high", 100.0)
+    all_kept = bool(keep.all())
     for node_id in reversed(scheme.node_ids()):
         kids = scheme.children(node_id)
-        V = np.stack([values[k.id] for k in kids], axis=1)
-        A = np.stack([applies[k.id] for k in kids], axis=1)
+        V = _child_values(kids, col, normalised, values)
+        A = _child_values(kids, col, frame.applies, applies)
         W = _child_weights(scheme, node_id, kids, V, A, cats, keep)
-        avail = np.isfinite(V) & (W > 0)
-        if scheme.treatment.missing == "none":
-            incomplete = (A & ~np.isfinite(V)).any(axis=1)
-        else:
-            incomplete = np.zeros(len(cats), dtype=bool)
-        Wu = np.where(avail, W, 0.0)
-        tot = Wu.sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            Wn = np.where(tot > 0, Wu / tot, 0.0)
         method = _method(scheme, node_id)
+        complete = all_kept and W.strides[0] == 0 and not np.isnan(V).any()
         try:
-            s = aggregate.METHODS[method](np.where(avail, V, np.nan), Wn)
+            if complete:
+                w = W[0] / W[0].sum() if W[0].sum() > 0 else W[0]
+                Wn = np.broadcast_to(w, W.shape)
+                s = aggregate.METHODS[method](V, w)
+            else:
+                Wn, s = _aggregate_general(scheme, method, V, A, W, keep)
         except MethodError as exc:
             raise MethodError(f"汇总 aggregating '{node_id}' with {method}: {exc}") from None
         if method in ("topsis", "vikor"):
             s = lo + (hi - lo) * s
-        s = np.where(incomplete | (tot[:, 0] == 0) | ~keep, np.nan, s)
         values[node_id] = s
         applies[node_id] = np.asarray(A.any(axis=1), dtype=bool)
         node_weights[node_id] = Wn
     return {n: values[n] for n in scheme.node_ids()}, node_weights
+
+
+def _aggregate_general(
+    scheme: Scheme, method: str, V: FloatArray, A: BoolArray, W: FloatArray, keep: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """Per-unit weights: gaps and inapplicable children dropped, weights re-normalised."""
+    avail = np.isfinite(V) & (W > 0)
+    Wu = np.where(avail, W, 0.0)
+    tot = Wu.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        Wn = np.where(tot > 0, Wu / tot, 0.0)
+    s = aggregate.METHODS[method](np.where(avail, V, np.nan), Wn)
+    unscored = (tot[:, 0] == 0) | ~keep
+    if scheme.treatment.missing == "none":
+        unscored |= (A & ~np.isfinite(V)).any(axis=1)
+    return Wn, np.where(unscored, np.nan, s)
+
+
+def _child_values(
+    kids: Sequence[PillarSpec | IndicatorSpec],
+    col: dict[str, int],
+    leaves: NDArray[Any],
+    nodes: dict[str, NDArray[Any]],
+) -> NDArray[Any]:
+    """(n, c) values of a node's children; a view when they are adjacent indicator columns."""
+    idx = [col.get(k.id, -1) for k in kids]
+    if idx[0] >= 0 and idx == list(range(idx[0], idx[0] + len(idx))):
+        return leaves[:, idx[0] : idx[0] + len(idx)]
+    return np.stack([leaves[:, col[k.id]] if k.id in col else nodes[k.id] for k in kids], axis=1)
 
 
 def _method(scheme: Scheme, node_id: str) -> str:
@@ -329,17 +383,15 @@ def _child_weights(
     cats: NDArray[np.str_],
     keep: BoolArray,
 ) -> FloatArray:
-    """Nominal child weights per unit (n, c): method, category overrides, applicability."""
-    node = (
-        scheme.index
-        if node_id == scheme.index.id
-        else next(p for p in scheme.pillars if p.id == node_id)
-    )
-    how = node.weighting
+    """Nominal child weights per unit (n, c): method, category overrides, applicability.
+
+    A broadcast view when one vector applies to every unit.
+    """
+    how = scheme.node(node_id).weighting
     ids = [k.id for k in kids]
-    W = np.zeros(V.shape)
-    for c in np.unique(cats):
-        rows = cats == c
+    labels = np.unique(cats)
+    vectors: dict[str, NDArray[np.float64]] = {}
+    for c in labels:
         cat = scheme.category(str(c)) if c else None
         over = cat.weights if cat else {}
         if how.method == "fixed":
@@ -353,41 +405,41 @@ def _child_weights(
             res = weighting.ahp_weights(m, random_index=how.ahp.random_index)
             w = np.array([res.weights[order.index(i)] for i in ids])
         else:
-            sub = V[rows & keep]
-            if sub.shape[0] < 2:
-                w = np.ones(len(ids))
-            else:
-                try:
-                    if how.method == "critic":
-                        w = weighting.critic(sub, correlation=how.correlation)
-                    else:
-                        w = weighting.entropy(sub)
-                except MethodError as exc:
-                    raise MethodError(
-                        f"权重 weighting '{node_id}' by {how.method}: {exc}"
-                    ) from None
+            sel = keep if labels.size == 1 else (cats == c) & keep
+            sub = V if sel.all() else V[sel]
+            w = _data_weights(how.method, how.correlation, sub, node_id)
             w = np.where(np.array([i in over and over[i] == 0 for i in ids]), 0.0, w)
-        W[rows] = w
+        vectors[str(c)] = np.asarray(w, dtype=np.float64)
+    if labels.size == 1 and A.all():
+        return np.broadcast_to(vectors[str(labels[0])], V.shape)
+    W = np.zeros(V.shape)
+    for c in labels:
+        W[cats == c] = vectors[str(c)]
     return np.where(A, W, 0.0)
 
 
+def _data_weights(method: str, correlation: str, sub: FloatArray, node_id: str) -> FloatArray:
+    if sub.shape[0] < 2:
+        return np.ones(sub.shape[1])
+    try:
+        if method == "critic":
+            return weighting.critic(sub, correlation=correlation)  # type: ignore[arg-type]
+        return weighting.entropy(sub)
+    except MethodError as exc:
+        raise MethodError(f"权重 weighting '{node_id}' by {method}: {exc}") from None
+
+
 def _sources(
-    scheme: Scheme,
-    frame: _Frame,
-    normalised: FloatArray,
-    eff: FloatArray,
-    score: FloatArray,
-    contributions: FloatArray,
-) -> tuple[dict[str, FloatArray], FloatArray, FloatArray, FloatArray]:
-    """Per-source sub-scores; with ``reweight`` the index becomes their weighted fusion."""
+    scheme: Scheme, frame: _Frame, normalised: FloatArray, eff: FloatArray, score: FloatArray
+) -> tuple[dict[str, FloatArray], tuple[FloatArray, FloatArray, FloatArray] | None]:
+    """Per-source sub-scores; with ``reweight`` also the fused score, contributions, weights."""
     src = np.array([i.source for i in frame.indicators])
-    present = [s for s in dict.fromkeys(src.tolist())]
-    by_source = {s: subscore(normalised, eff, src == s) for s in present}
+    present = list(dict.fromkeys(src.tolist()))
+    by_source = subscores(normalised, eff, {s: src == s for s in present})
     if scheme.sources.mode != "reweight":
-        return by_source, score, contributions, eff
+        return by_source, None
     sw = scheme.sources.weights
-    n, k = eff.shape
-    share = np.zeros((n, k))
+    share = np.zeros(eff.shape)
     for s in present:
         cols = src == s
         tot = eff[:, cols].sum(axis=1, keepdims=True)
@@ -399,7 +451,7 @@ def _sources(
     contrib = np.where(new_eff > 0, new_eff * np.nan_to_num(normalised), 0.0)
     new_score = np.where(np.isnan(score), np.nan, contrib.sum(axis=1))
     contrib[np.isnan(score)] = np.nan
-    return by_source, new_score, contrib, new_eff
+    return by_source, (new_score, contrib, new_eff)
 
 
 def _vetoes(

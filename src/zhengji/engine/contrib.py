@@ -4,6 +4,9 @@ Contributions are allocated top-down: a node's share is split among its children
 to ``weight × value``. For arithmetic aggregation this is exact (``w_j x_j``), so a unit's
 contributions sum to its score; for other aggregators it is a proportional allocation that
 still sums to the score.
+
+Weights that are the same for every unit arrive as broadcast views (row stride 0); the
+functions here keep them that way, so a uniform scheme costs one row, not an (n, k) matrix.
 """
 
 from __future__ import annotations
@@ -15,9 +18,15 @@ from numpy.typing import NDArray
 
 from zhengji.scheme.model import Scheme
 
-__all__ = ["allocate", "effective_weights", "subscore"]
+__all__ = ["allocate", "effective_weights", "is_uniform", "subscores"]
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+def is_uniform(a: NDArray[np.float64]) -> bool:
+    """True for a broadcast view whose rows are all the same row."""
+    return a.ndim == 2 and a.shape[0] > 0 and a.strides[0] == 0
 
 
 def effective_weights(
@@ -26,11 +35,15 @@ def effective_weights(
     """Product of the weights actually used down the path, per unit: (n, k)."""
     index = scheme.index.id
     n = next(iter(node_weights.values())).shape[0]
-    eff: dict[str, FloatArray] = {index: np.ones(n)}
+    uniform = all(is_uniform(w) for w in node_weights.values())
+    rows = 1 if uniform else n
+    eff: dict[str, FloatArray] = {index: np.ones(rows)}
     for node in scheme.node_ids():
+        W = node_weights[node][:rows]
         for k, kid in enumerate(scheme.children(node)):
-            eff[kid.id] = eff[node] * node_weights[node][:, k]
-    return np.stack([eff[i] for i in indicator_ids], axis=1)
+            eff[kid.id] = eff[node] * W[:, k]
+    out = np.stack([eff[i] for i in indicator_ids], axis=1)
+    return np.broadcast_to(out[0], (n, out.shape[1])) if uniform else out
 
 
 def allocate(
@@ -39,30 +52,60 @@ def allocate(
     node_weights: Mapping[str, FloatArray],
     normalised: FloatArray,
     indicator_ids: Sequence[str],
+    eff: FloatArray,
+    arithmetic: bool,
 ) -> FloatArray:
     """Each indicator's share of each unit's score: (n, k), rows sum to the score."""
-    col = {i: j for j, i in enumerate(indicator_ids)}
     index = scheme.index.id
+    if arithmetic:
+        out = np.multiply(eff, normalised)
+        np.nan_to_num(out, copy=False)
+        out[np.isnan(node_scores[index])] = np.nan
+        return out
+    col = {i: j for j, i in enumerate(indicator_ids)}
+    out = np.empty(normalised.shape)
     alloc: dict[str, FloatArray] = {index: np.asarray(node_scores[index], dtype=np.float64)}
     for node in scheme.node_ids():
         kids = scheme.children(node)
-        V = np.stack(
-            [normalised[:, col[k.id]] if k.id in col else node_scores[k.id] for k in kids], axis=1
-        )
         W = node_weights[node]
-        share = np.where(W > 0, W * np.nan_to_num(V), 0.0)
-        tot = share.sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.where(tot != 0, share / tot, W)
         for k, kid in enumerate(kids):
-            alloc[kid.id] = alloc[node] * frac[:, k]
-    return np.stack([alloc[i] for i in indicator_ids], axis=1)
+            v = normalised[:, col[kid.id]] if kid.id in col else node_scores[kid.id]
+            alloc[kid.id] = np.where(W[:, k] > 0, W[:, k] * np.nan_to_num(v), 0.0)
+        tot = sum((alloc[k.id] for k in kids), start=np.zeros(len(alloc[node])))
+        safe = np.where(tot != 0, tot, 1.0)
+        for k, kid in enumerate(kids):
+            share = np.where(tot != 0, alloc[kid.id] / safe, W[:, k])
+            alloc[kid.id] = alloc[node] * share
+            if kid.id in col:
+                out[:, col[kid.id]] = alloc[kid.id]
+    return out
 
 
-def subscore(values: FloatArray, eff: FloatArray, columns: NDArray[np.bool_]) -> FloatArray:
-    """Weighted mean of the chosen indicators with their effective weights (NaN if none)."""
-    w = np.where(columns[None, :] & np.isfinite(values), eff, 0.0)
-    tot = w.sum(axis=1)
-    num = (w * np.nan_to_num(values)).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(tot > 0, num / tot, np.nan)
+def subscores(
+    values: FloatArray, eff: FloatArray, columns: Mapping[str, BoolArray]
+) -> dict[str, FloatArray]:
+    """Weighted mean of each selection of indicators with their effective weights.
+
+    NaN for a unit with no observed indicator in the selection.
+    """
+    finite = np.isfinite(values)
+    complete = bool(finite.all())
+    clean = values if complete else np.where(finite, values, 0.0)
+    out: dict[str, FloatArray] = {}
+    n = values.shape[0]
+    for name, cols in columns.items():
+        idx = np.flatnonzero(cols)
+        if idx.size == 0:
+            out[name] = np.full(n, np.nan)
+            continue
+        if complete and is_uniform(eff):
+            w = eff[0, idx]
+            tot = float(w.sum())
+            out[name] = clean[:, idx] @ w / tot if tot > 0 else np.full(n, np.nan)
+            continue
+        w = eff[:, idx] * finite[:, idx]
+        tot_v = w.sum(axis=1)
+        num = (w * clean[:, idx]).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[name] = np.where(tot_v > 0, num / tot_v, np.nan)
+    return out
