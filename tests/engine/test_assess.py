@@ -354,3 +354,28 @@ def test_data_driven_weights_come_from_normalised_children(method: str) -> None:
     expect = w.entropy(sub) if method == "entropy" else w.critic(sub, correlation="spearman")
     assert res.node_weights["econ"][0] == pytest.approx(expect)
     assert not np.allclose(expect, 1 / 3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(matrices, st.sampled_from(["topsis", "vikor", "geometric", "harmonic"]))
+def test_contributions_sum_to_score_for_every_aggregator(data: np.ndarray, method: str) -> None:
+    """Non-arithmetic nodes allocate in proportion to weight × value; rows still sum."""
+    text = SCHEME.replace(
+        "[grades]",
+        f'[index]\naggregation = "{method}"\n\n[treatment]\n'
+        'normalisation = { method = "minmax", low = 1, high = 100 }\n\n[grades]',
+    )
+    res = assess(parse_scheme(text), make_panel(data))
+    ok = np.isfinite(res.score)
+    assert np.allclose(res.contributions[ok].sum(axis=1), res.score[ok])
+    assert np.all(res.contributions[ok] >= -1e-9)
+
+
+def test_missing_values_keep_contributions_exact_in_mixed_trees() -> None:
+    data = DATA.copy()
+    data[0, 1] = np.nan
+    data[3, 4] = np.nan
+    text = SCHEME.replace("[grades]", '[index]\naggregation = "topsis"\n\n[grades]')
+    res = assess(parse_scheme(text), make_panel(data))
+    assert res.contributions.sum(axis=1) == pytest.approx(res.score)
+    assert res.contributions[0, 1] == 0 and res.contributions[3, 4] == 0

@@ -87,9 +87,9 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
         node_scores[index_id] = score
     else:
         score = node_scores[index_id]
-        arithmetic = all(_method(scheme, n) == "arithmetic" for n in scheme.node_ids())
+        methods = {n: _method(scheme, n) for n in scheme.node_ids()}
         contributions = allocate(
-            scheme, node_scores, node_weights, normalised, ind_ids, eff, arithmetic
+            scheme, node_scores, node_weights, normalised, ind_ids, eff, methods
         )
 
     kinds = np.array([i.kind for i in frame.indicators])

@@ -53,11 +53,11 @@ def allocate(
     normalised: FloatArray,
     indicator_ids: Sequence[str],
     eff: FloatArray,
-    arithmetic: bool,
+    methods: Mapping[str, str],
 ) -> FloatArray:
     """Each indicator's share of each unit's score: (n, k), rows sum to the score."""
     index = scheme.index.id
-    if arithmetic:
+    if all(m == "arithmetic" for m in methods.values()):
         out = np.multiply(eff, normalised)
         np.nan_to_num(out, copy=False)
         out[np.isnan(node_scores[index])] = np.nan
@@ -67,17 +67,34 @@ def allocate(
     alloc: dict[str, FloatArray] = {index: np.asarray(node_scores[index], dtype=np.float64)}
     for node in scheme.node_ids():
         kids = scheme.children(node)
+        idx = [col.get(k.id, -1) for k in kids]
         W = node_weights[node]
+        if idx[0] >= 0 and idx == list(range(idx[0], idx[0] + len(idx))):
+            V = normalised[:, idx[0] : idx[0] + len(idx)]
+            if methods[node] == "arithmetic":
+                # share_k = alloc · w_k v_k / Σ w v, and Σ w v is the node's own score
+                block = out[:, idx[0] : idx[0] + len(idx)]
+                np.multiply(V, W, out=block)
+                np.nan_to_num(block, copy=False)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    scale = np.where(node_scores[node] != 0, alloc[node] / node_scores[node], 0.0)
+                block *= np.nan_to_num(scale)[:, None]
+                continue
+        else:
+            V = np.stack(
+                [normalised[:, col[k.id]] if k.id in col else node_scores[k.id] for k in kids],
+                axis=1,
+            )
+        share = np.nan_to_num(V * W)
+        tot = share.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(tot != 0, share / tot, W)
+        part = alloc[node][:, None] * frac
         for k, kid in enumerate(kids):
-            v = normalised[:, col[kid.id]] if kid.id in col else node_scores[kid.id]
-            alloc[kid.id] = np.where(W[:, k] > 0, W[:, k] * np.nan_to_num(v), 0.0)
-        tot = sum((alloc[k.id] for k in kids), start=np.zeros(len(alloc[node])))
-        safe = np.where(tot != 0, tot, 1.0)
-        for k, kid in enumerate(kids):
-            share = np.where(tot != 0, alloc[kid.id] / safe, W[:, k])
-            alloc[kid.id] = alloc[node] * share
             if kid.id in col:
-                out[:, col[kid.id]] = alloc[kid.id]
+                out[:, col[kid.id]] = part[:, k]
+            else:
+                alloc[kid.id] = part[:, k]
     return out
 
 
@@ -99,9 +116,9 @@ def subscores(
             out[name] = np.full(n, np.nan)
             continue
         if complete and is_uniform(eff):
-            w = eff[0, idx]
+            w = np.where(cols, eff[0], 0.0)  # zero weights instead of copying columns
             tot = float(w.sum())
-            out[name] = clean[:, idx] @ w / tot if tot > 0 else np.full(n, np.nan)
+            out[name] = clean @ w / tot if tot > 0 else np.full(n, np.nan)
             continue
         w = eff[:, idx] * finite[:, idx]
         tot_v = w.sum(axis=1)
