@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -35,8 +36,9 @@ app = typer.Typer(
 )
 scheme_app = typer.Typer(help="考核方案 Assessment schemes.", no_args_is_help=True)
 app.add_typer(scheme_app, name="scheme")
-console = Console()
-err_console = Console(stderr=True)
+# A pipe or a CI log is not a terminal: give tables room instead of Rich's 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -56,7 +58,9 @@ def _friendly(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ZhengjiError as exc:
-            err_console.print(f"[bold red]错误 error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]错误 error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -105,6 +109,8 @@ def assess(
     with _progress() as prog:
         result = run_bundle(bundle, period=period, db_url=db, store=store, progress=prog)
     _print_ranking(result.assessment, result.scheme)
+    for note in result.notes:
+        err_console.print(f"[yellow]注意 note:[/] {escape(note)}", highlight=False)
     if result.run_id is not None:
         err_console.print(f"已记录 recorded as run {result.run_id} in {result.db_url}")
     if fmt is not Format.table:

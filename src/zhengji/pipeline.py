@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from rich.progress import Progress
 
 from zhengji.bundle import Bundle, load_bundle
 from zhengji.engine.assess import assess
+from zhengji.engine.panel import Panel
 from zhengji.engine.result import Assessment
 from zhengji.errors import NotReproducibleError
 from zhengji.scheme import parse_scheme
@@ -29,6 +31,7 @@ class RunResult:
     bundle: Bundle
     run_id: int | None
     db_url: str | None
+    notes: tuple[str, ...] = ()
 
 
 def run_bundle(
@@ -49,22 +52,55 @@ def run_bundle(
 
     step(f"读取数据包 loading bundle {path}…")
     bundle = load_bundle(path)
-    step("考核计算 assessing…")
-    result = assess(bundle.scheme, bundle.panel, period)
-    run_id = None
-    url = None
-    if store:
-        from zhengji.store import Store
+    if not store:
+        step("考核计算 assessing…")
+        result = assess(bundle.scheme, bundle.panel, period)
+        _done(progress)
+        return RunResult(result, bundle.scheme, bundle, None, None)
 
-        step("写入数据库 recording in the store…")
-        with Store.open(db_url) as st:
-            url = st.url
-            summary = st.import_bundle(bundle)
-            run_id = st.record_run(result, bundle.fingerprint, summary.import_id)
+    from zhengji.store import Store
+
+    step("写入数据库 importing into the store…")
+    with Store.open(db_url) as st:
+        summary = st.import_bundle(bundle)
+        # One record: assess what the store holds after the import, so the run can always be
+        # rebuilt from the store. Omitting a value in a bundle does not retract a stored one.
+        panel = st.panel(bundle.scheme, summary.import_id, unit_ids=bundle.panel.unit_ids)
+        notes = _differences(bundle.panel, panel)
+        step("考核计算 assessing…")
+        result = assess(bundle.scheme, panel, period)
+        run_id = st.record_run(result, bundle.fingerprint, summary.import_id)
+        url = st.url
+    _done(progress)
+    return RunResult(result, bundle.scheme, bundle, run_id, url, notes)
+
+
+def _done(progress: Progress | None) -> None:
     if progress is not None:
         for t in progress.task_ids:
             progress.remove_task(t)
-    return RunResult(result, bundle.scheme, bundle, run_id, url)
+
+
+def _differences(bundle_panel: Panel, stored: Panel) -> tuple[str, ...]:
+    """Say where the store's record differs from the bundle that was just imported."""
+    notes = []
+    extra = [p for p in stored.periods if p not in bundle_panel.periods]
+    if extra:
+        notes.append(
+            f"数据库还有数据包之外的期数 the store also holds periods {', '.join(extra)}; "
+            "they are used for horizons and carry-forward"
+        )
+    rows = [stored.periods.index(p) for p in bundle_panel.periods]
+    cols = [stored.variables.index(v) for v in bundle_panel.variables]
+    held = stored.values[np.ix_(rows, range(len(stored.unit_ids)), cols)]
+    more = int((np.isnan(bundle_panel.values) & ~np.isnan(held)).sum())
+    if more:
+        notes.append(
+            f"数据库中有 {more} 个数值在数据包中缺失，仍按库中记录计算 the store holds {more} "
+            "values the bundle omits; the stored values are used (omitting a row does not "
+            "retract a value: import a correction instead)"
+        )
+    return tuple(notes)
 
 
 def reproduce_run(run_id: int, db_url: str | None = None) -> str:

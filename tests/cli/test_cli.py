@@ -102,3 +102,43 @@ def test_scheme_check_good_and_bad(tmp_path: Path) -> None:
     bad = zhengji("scheme", "check", str(broken), cwd=tmp_path)
     assert bad.returncode == 2
     assert "direction" in bad.stderr and "not allowed" in bad.stderr
+
+
+def _copy_bundle(dst: Path) -> Path:
+    dst.mkdir()
+    for f in ("units.csv", "observations.csv", "scheme.toml"):
+        (dst / f).write_bytes((ASEM / f).read_bytes())
+    return dst
+
+
+def test_a_run_always_reproduces_even_when_the_bundle_omits_stored_values(tmp_path: Path) -> None:
+    """Omitting a row does not retract a stored value: the run uses the store's record."""
+    b = _copy_bundle(tmp_path / "b")
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    assert zhengji("assess", str(b), "--db", db, cwd=tmp_path).returncode == 0
+    lines = (b / "observations.csv").read_text(encoding="utf-8-sig").splitlines()
+    (b / "observations.csv").write_text("\n".join(lines[:5] + lines[6:]) + "\n", encoding="utf-8")
+    second = zhengji("assess", str(b), "--db", db, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "1 values the bundle omits" in second.stderr
+    for run in ("1", "2"):
+        r = zhengji("reproduce", run, "--db", db, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+
+
+def test_error_text_with_brackets_is_printed_verbatim(tmp_path: Path) -> None:
+    b = _copy_bundle(tmp_path / "b")
+    lines = (b / "observations.csv").read_text(encoding="utf-8-sig").splitlines()
+    parts = lines[3].split(",")
+    parts[0] = "[/foo]"
+    lines[3] = ",".join(parts)
+    (b / "observations.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = zhengji("assess", str(b), "--no-store", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "[/foo]" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_unknown_period_is_bad_input(tmp_path: Path) -> None:
+    r = zhengji("assess", str(ASEM), "--no-store", "--period", "2030", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "2030" in r.stderr and "2018" in r.stderr and "Traceback" not in r.stderr

@@ -45,6 +45,11 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
     """Assess every unit of ``panel`` for ``period`` (default: the latest) under ``scheme``."""
     if not panel.periods:
         raise DataError("面板没有任何期数 the panel has no periods: load some observations")
+    if period is not None and period not in panel.periods:
+        raise DataError(
+            f"没有考核期 no data for period '{period}'; periods with data: "
+            f"{', '.join(panel.periods)}"
+        )
     t = panel.period_index(period) if period is not None else len(panel.periods) - 1
     frame = _frame(scheme, panel, t)
     records: list[TreatmentRecord] = []
