@@ -111,7 +111,11 @@ def test_nominal_weights_respect_category_exclusion() -> None:
             "indicators[2](id=forest).normalisation",
             "unknown method",
         ),
-        (('parent = "green"\nkind', 'parent = "nowhere"\nkind'), "<top level>", "parent 'nowhere'"),
+        (
+            ('parent = "green"\nkind', 'parent = "nowhere"\nkind'),
+            "indicators[2](id=forest).parent",
+            "'nowhere' is not the index or a pillar",
+        ),
         (('kind = "latent"\n', ""), "indicators[2](id=forest)", "only for latent"),
     ],
 )
@@ -175,3 +179,71 @@ def test_consistent_ahp_is_accepted() -> None:
     s = parse_scheme(AHP.replace("MATRIX", repr(ones)))
     w = nominal_weights(s, None)
     assert w["p3"] == pytest.approx(1 / 6)
+
+
+@pytest.mark.parametrize(
+    ("extra", "path", "words"),
+    [
+        (
+            '[[vetoes]]\nid = "v"\nname = "否决"\ncap = "中等"\n',
+            "vetoes[0](id=v).cap",
+            "not one of",
+        ),
+        (
+            '[[vetoes]]\nid = "v"\nname = "否决"\ncap = "一般"\nindicator = "nope"\n',
+            "vetoes[0](id=v).indicator",
+            "not a declared",
+        ),
+        (
+            '[aggregation]\nlevels = { "7" = "geometric" }\n',
+            "aggregation.levels.7",
+            "levels run from 2 to 3",
+        ),
+        (
+            '[sources]\nmode = "reweight"\nweights = { third_party = 1 }\n',
+            "sources.weights",
+            "no weight for source 'statistics'",
+        ),
+        (
+            '[sources]\nmode = "reweight"\nweights = { statistics = 1, third_party = 1 }\n',
+            "sources.weights.third_party",
+            "no indicator has this source",
+        ),
+    ],
+)
+def test_cross_field_errors_name_their_key_path(extra: str, path: str, words: str) -> None:
+    with pytest.raises(SchemeError) as exc:
+        parse_scheme(BASE + "\n" + extra, source="x.toml")
+    msg = str(exc.value)
+    assert f"  {path}: " in msg, msg
+    assert words in msg
+
+
+def test_category_override_on_a_computed_weighting_must_be_zero() -> None:
+    text = BASE.replace("weight = 2\n", 'weight = 2\nweighting = { method = "equal" }\n', 1)
+    text = text.replace('exclude = ["gdp_growth"]', "weights = { income = 2 }")
+    with pytest.raises(SchemeError, match=r"categories\[1\]\(id=eco\)\.weights\.income"):
+        parse_scheme(text)
+    parse_scheme(text.replace("weights = { income = 2 }", "weights = { income = 0 }"))
+
+
+def test_all_zero_sibling_weights_and_total_exclusion_are_errors() -> None:
+    zero = BASE.replace(
+        '[[categories]]\nid = "urban"\nname = "城市化地区"',
+        '[[categories]]\nid = "urban"\nname = "城市化地区"\nweights = { econ = 0, green = 0 }',
+    )
+    with pytest.raises(
+        SchemeError, match=r"index\.weighting: .*every child weight is 0 for category 'urban'"
+    ):
+        parse_scheme(zero)
+    every = BASE.replace('exclude = ["gdp_growth"]', 'exclude = ["econ", "green"]')
+    with pytest.raises(SchemeError, match=r"categories\[1\]\(id=eco\)\.exclude: .*every indicator"):
+        parse_scheme(every)
+
+
+def test_unknown_denominator_lists_the_declared_ones() -> None:
+    text = BASE.replace('unit = "%"', 'unit = "%"\ndenominator = "pop"', 1)
+    with pytest.raises(
+        SchemeError, match=r"indicators\[0\]\(id=gdp_growth\)\.denominator: .*declared: \[\]"
+    ):
+        parse_scheme(text)

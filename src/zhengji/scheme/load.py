@@ -12,7 +12,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from zhengji.errors import MethodError, SchemeError
-from zhengji.scheme.model import Scheme
+from zhengji.scheme.model import CROSS_CHECK_SEPARATOR, Scheme
 
 __all__ = ["check_consistency", "dump_scheme", "load_scheme", "parse_scheme", "scheme_fingerprint"]
 
@@ -47,7 +47,15 @@ def scheme_from_dict(raw: dict[str, Any], source: str = "<scheme>") -> Scheme:
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as exc:
-        problems = [(_key_path(err["loc"], data), _message(err)) for err in exc.errors()]
+        problems: list[tuple[str, str]] = []
+        for err in exc.errors():
+            msg = _message(err)
+            if CROSS_CHECK_SEPARATOR in msg:  # cross-field rules name their own key paths
+                for line in msg.splitlines():
+                    path, _, text = line.partition(CROSS_CHECK_SEPARATOR)
+                    problems.append((path, text))
+            else:
+                problems.append((_key_path(err["loc"], data), msg))
         raise SchemeError(f"{source}: 考核方案无效 invalid scheme", problems) from None
     check_consistency(scheme, source)
     return scheme

@@ -402,7 +402,7 @@ class Scheme(_Frozen):
     def _cross_checks(self) -> Scheme:
         problems = list(_cross_problems(self))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return self
 
     # -- lookups (cheap; the scheme is small) --
@@ -469,69 +469,162 @@ class Scheme(_Frozen):
         return out
 
 
+CROSS_CHECK_SEPARATOR = "\u241e"  # one problem per line: "<key path>␞<message>"
+
+
 def _cross_problems(s: Scheme) -> Iterator[str]:
-    ids = [s.index.id] + [p.id for p in s.pillars] + [i.id for i in s.indicators]
-    ids += [d.id for d in s.denominators]
+    """Problems that span several keys, each as ``path␞message`` (see ``CROSS_CHECK_SEPARATOR``)."""
+    for path, msg in _cross_pairs(s):
+        yield f"{path}{CROSS_CHECK_SEPARATOR}{msg}"
+
+
+def _where(kind: str, items: list[str], item_id: str) -> str:
+    return f"{kind}[{items.index(item_id)}](id={item_id})"
+
+
+def _cross_pairs(s: Scheme) -> Iterator[tuple[str, str]]:
+    pil = [p.id for p in s.pillars]
+    ind = [i.id for i in s.indicators]
+    den = [d.id for d in s.denominators]
+    cats = [c.id for c in s.categories]
+    ids = [s.index.id, *pil, *ind, *den]
     seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            yield f"id '{i}' is used more than once (ids must be unique across the scheme)"
-        seen.add(i)
-    nodes = {s.index.id} | {p.id for p in s.pillars}
+    for node_id in ids:
+        if node_id in seen:
+            yield (
+                node_id,
+                f"编号重复 id '{node_id}' is used more than once (ids must be unique)",
+            )
+        seen.add(node_id)
+    nodes = {s.index.id, *pil}
     for p in s.pillars:
         if p.parent not in nodes:
-            yield f"pillar '{p.id}' has parent '{p.parent}', which is not the index or a pillar"
-    for ind in s.indicators:
-        if ind.parent not in nodes:
-            yield f"indicator '{ind.id}' has parent '{ind.parent}', not the index or a pillar"
+            yield (
+                f"{_where('pillars', pil, p.id)}.parent",
+                f"上级不存在 '{p.parent}' is not the index or a pillar; known: {sorted(nodes)}",
+            )
+    for i in s.indicators:
+        if i.parent not in nodes:
+            yield (
+                f"{_where('indicators', ind, i.id)}.parent",
+                f"上级不存在 '{i.parent}' is not the index or a pillar; known: {sorted(nodes)}",
+            )
     parent_of = {p.id: p.parent for p in s.pillars}
     for p in s.pillars:
         walk, cur = {p.id}, p.parent
         while cur in parent_of:
             if cur in walk:
-                yield f"pillar '{p.id}' is part of a cycle of parents"
+                yield (f"{_where('pillars', pil, p.id)}.parent", "上级成环 parents form a cycle")
                 break
             walk.add(cur)
             cur = parent_of[cur]
     has_child = {p.parent for p in s.pillars} | {i.parent for i in s.indicators}
     for p in s.pillars:
         if p.id not in has_child:
-            yield f"pillar '{p.id}' has no indicators or sub-pillars under it"
-    dens = {d.id for d in s.denominators} | {i.id for i in s.indicators}
-    for ind in s.indicators:
-        if ind.denominator is not None and ind.denominator not in dens:
             yield (
-                f"indicator '{ind.id}' is divided by '{ind.denominator}', which is not declared "
-                "in [[denominators]] or [[indicators]]"
+                _where("pillars", pil, p.id),
+                "维度下没有指标 no indicators or sub-pillars under it",
             )
-    cats = {c.id for c in s.categories}
-    for ind in s.indicators:
-        for c in ind.categories or []:
+    divisible = set(den) | set(ind)
+    for i in s.indicators:
+        if i.denominator is not None and i.denominator not in divisible:
+            yield (
+                f"{_where('indicators', ind, i.id)}.denominator",
+                f"分母未声明 '{i.denominator}' is not in [[denominators]]; declared: {den}",
+            )
+        for c in i.categories or []:
             if c not in cats:
-                yield f"indicator '{ind.id}' names category '{c}', which is not in [[categories]]"
-    leaves_and_nodes = set(ids)
+                yield (
+                    f"{_where('indicators', ind, i.id)}.categories",
+                    f"类别不存在 '{c}' is not in [[categories]]; declared: {cats}",
+                )
+    tree = {*pil, *ind}
     for cat in s.categories:
-        for key in list(cat.exclude) + list(cat.weights):
-            if key not in leaves_and_nodes:
-                yield f"category '{cat.id}' names '{key}', which is not a pillar or indicator"
-    grade_names = set(s.grades.names)
-    ind_ids = {i.id for i in s.indicators} | {d.id for d in s.denominators}
+        where = _where("categories", cats, cat.id)
+        for key in cat.exclude:
+            if key not in tree:
+                yield (f"{where}.exclude", f"'{key}' 不是维度或指标 is not a pillar or indicator")
+        for key in cat.weights:
+            if key not in tree:
+                yield (f"{where}.weights", f"'{key}' 不是维度或指标 is not a pillar or indicator")
+                continue
+            parent = s.indicator(key).parent if key in ind else parent_of[key]
+            how = s.node(parent).weighting.method
+            if how != "fixed" and cat.weights[key] != 0:
+                yield (
+                    f"{where}.weights.{key}",
+                    f"上级 '{parent}' 用 {how} 计算权重，只能设为 0（排除） the parent is weighted "
+                    f"by '{how}': an override can only be 0 (exclude); use exclude or fixed "
+                    "weights",
+                )
+        if not s.indicators_for(cat.id):
+            yield (f"{where}.exclude", "排除了全部指标 the category excludes every indicator")
+    grade_names = s.grades.names
+    vet = [v.id for v in s.vetoes]
     for v in s.vetoes:
+        where = _where("vetoes", vet, v.id)
         if v.cap not in grade_names:
-            yield f"veto '{v.id}' caps at grade '{v.cap}', not one of {sorted(grade_names)}"
-        if v.indicator is not None and v.indicator not in ind_ids:
-            yield f"veto '{v.id}' reads indicator '{v.indicator}', which is not declared"
+            yield (f"{where}.cap", f"等次不存在 grade '{v.cap}' is not one of {grade_names}")
+        if v.indicator is not None and v.indicator not in divisible:
+            yield (
+                f"{where}.indicator",
+                f"'{v.indicator}' 未声明 is not a declared indicator or denominator",
+            )
     all_nodes: list[IndexSpec | PillarSpec] = [s.index, *s.pillars]
     for node in all_nodes:
-        ahp = node.weighting.ahp
-        if ahp is None:
-            continue
+        where = "index" if node is s.index else _where("pillars", pil, node.id)
         kids = [p.id for p in s.pillars if p.parent == node.id]
         kids += [i.id for i in s.indicators if i.parent == node.id]
-        order = ahp.order or kids
-        if sorted(order) != sorted(kids):
-            yield f"AHP order of '{node.id}' is {order} but its children are {kids}"
-        if ahp.matrix is not None and (
-            len(ahp.matrix) != len(kids) or any(len(r) != len(kids) for r in ahp.matrix)
-        ):
-            yield f"AHP matrix of '{node.id}' must be {len(kids)}×{len(kids)} (one per child)"
+        ahp = node.weighting.ahp
+        if ahp is not None:
+            order = ahp.order or kids
+            if sorted(order) != sorted(kids):
+                yield (
+                    f"{where}.weighting.ahp.order",
+                    f"须列出全部下级 must list exactly the children {kids}, got {order}",
+                )
+            if ahp.matrix is not None and (
+                len(ahp.matrix) != len(kids) or any(len(r) != len(kids) for r in ahp.matrix)
+            ):
+                yield (
+                    f"{where}.weighting.ahp.matrix",
+                    f"矩阵须为 {len(kids)}×{len(kids)} must be one row and column per child",
+                )
+        if node.weighting.method == "fixed" and kids:
+            weights = {k.id: k.weight for k in s.children(node.id)}
+            for cat_id in [None, *cats]:
+                spec = s.category(cat_id) if cat_id else None
+                over = spec.weights if spec else {}
+                live = {i.id for i in s.indicators_for(cat_id)}
+                total = sum(
+                    over.get(k, w) for k, w in weights.items() if any(k in s.path(i) for i in live)
+                )
+                if total == 0 and any(any(k in s.path(i) for i in live) for k in weights):
+                    label = f" for category '{cat_id}'" if cat_id else ""
+                    yield (
+                        f"{where}.weighting",
+                        f"下级权重全为 0 every child weight is 0{label}: nothing can be scored",
+                    )
+    height = s.level(s.index.id)
+    for lv in s.aggregation.levels:
+        if not 2 <= lv <= height:
+            yield (
+                f"aggregation.levels.{lv}",
+                f"层级不存在 level {lv} does not exist: levels run from 2 to {height} "
+                "(indicators are level 1)",
+            )
+    if s.sources.mode == "reweight":
+        used = list(dict.fromkeys(i.source for i in s.indicators))
+        for src in used:
+            if src not in s.sources.weights:
+                yield (
+                    "sources.weights",
+                    f"缺少来源权重 no weight for source '{src}', which has indicators; "
+                    "give it one (0 to leave it out on purpose)",
+                )
+        for src in s.sources.weights:
+            if src not in used:
+                yield (
+                    f"sources.weights.{src}",
+                    f"没有指标来自 '{src}' no indicator has this source; remove the weight",
+                )
