@@ -289,3 +289,108 @@ def test_registry_is_higher_is_better() -> None:
     np.testing.assert_allclose(METHODS["vikor"](X, w), 1 - np.asarray(case["Q"]))
     np.testing.assert_allclose(METHODS["topsis"](X, w), topsis(X, w, normalisation="none"))
     assert METHODS["arithmetic"] is arithmetic
+
+
+# --- fast paths (one weight vector, complete data) against the general per-unit path ----------
+@st.composite
+def weighted(draw: st.DrawFn, holes: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values (n, k), weights (k,) with some zeros, criterion types; NaN if ``holes``."""
+    n = draw(st.integers(1, 10))
+    k = draw(st.integers(1, 6))
+    X = draw(arrays(np.float64, (n, k), elements=positive))
+    if draw(st.booleans()):  # a constant column
+        X[:, draw(st.integers(0, k - 1))] = draw(positive)
+    w = draw(arrays(np.float64, (k,), elements=st.sampled_from([0.0, 0.5, 1.0, 2.5, 7.0])))
+    if holes:
+        X = np.where(draw(arrays(np.bool_, (n, k))), np.nan, X)
+    types = np.array([draw(st.sampled_from([1, -1])) for _ in range(k)])
+    return X, w, types
+
+
+def _per_unit(w: np.ndarray, n: int) -> np.ndarray:
+    """The same weights as an ordinary (n, k) matrix: forces the general path."""
+    return np.tile(w, (n, 1))
+
+
+def _both_paths(X: np.ndarray, w: np.ndarray, types: np.ndarray) -> None:
+    n = X.shape[0]
+    W = _per_unit(w, n)
+    view = np.broadcast_to(w, X.shape)  # read-only, row stride 0: taken as the vector
+    for f in MEANS:
+        for fast in (f(X, w), f(X, view)):
+            np.testing.assert_allclose(fast, f(X, W), rtol=1e-12, atol=1e-12)
+    for norm in ("vector", "minmax", "none"):
+        general = topsis(X, W, types, normalisation=norm)
+        for fast in (topsis(X, w, types, normalisation=norm), topsis(X, view, types, norm)):
+            np.testing.assert_allclose(fast, general, rtol=1e-9, atol=1e-9)
+    a, b = vikor(X, w, types), vikor(X, W, types)
+    for got, expected in ((a.S, b.S), (a.R, b.R), (a.Q, b.Q)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@given(data=weighted(holes=False))
+def test_fast_paths_equal_general_path(data: tuple[np.ndarray, ...]) -> None:
+    """X @ w, exp(log X @ w), 1/((1/X) @ w) and the blocked TOPSIS = the per-unit path."""
+    _both_paths(*data)
+
+
+@given(data=weighted(holes=True))
+def test_fast_paths_equal_general_path_with_gaps(data: tuple[np.ndarray, ...]) -> None:
+    """With NaN the vector call falls back to the general path: still the same results."""
+    _both_paths(*data)
+
+
+def test_paths_agree_over_many_row_blocks() -> None:
+    """Enough rows for several cache blocks; general path with and without gaps."""
+    rng = np.random.default_rng(21)
+    X = rng.uniform(1, 100, size=(7000, 9))
+    X[:, 2] = 42.0
+    w = rng.uniform(0, 1, size=9)
+    w[5] = 0.0
+    types = np.where(np.arange(9) % 4 == 0, -1, 1)
+    _both_paths(X, w, types)
+    X[rng.random(X.shape) < 0.05] = np.nan
+    _both_paths(X, w, types)
+
+
+def test_topsis_fast_path_matches_textbook_formula() -> None:
+    """Min-max TOPSIS written out (pymcdm's TOPSIS steps) on a matrix big enough for blocks."""
+    rng = np.random.default_rng(4)
+    X = rng.lognormal(size=(3000, 12))
+    w = rng.uniform(0.1, 1, size=12)
+    types = np.where(np.arange(12) % 3 == 0, -1, 1)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    R = np.where(types > 0, (X - lo) / (hi - lo), (hi - X) / (hi - lo))
+    V = R * w / w.sum()
+    d_plus = np.sqrt(((V - V.max(axis=0)) ** 2).sum(axis=1))
+    d_minus = np.sqrt(((V - V.min(axis=0)) ** 2).sum(axis=1))
+    np.testing.assert_allclose(
+        topsis(X, w, types, normalisation="minmax"), d_minus / (d_plus + d_minus), rtol=1e-12
+    )
+
+
+def test_infinite_values_rejected_on_every_path() -> None:
+    X = np.array([[1.0, 2.0], [3.0, np.inf]])
+    for W in (np.ones(2), np.ones((2, 2))):
+        for f in (*MEANS, METHODS["topsis"], METHODS["vikor"]):
+            with pytest.raises(MethodError, match="infinite"):
+                f(X, W)
+    with pytest.raises(MethodError, match="≥ 0"):
+        arithmetic(np.ones((2, 2)), np.broadcast_to([1.0, np.nan], (2, 2)))
+
+
+def test_aggregators_do_not_copy_values_or_weights() -> None:
+    """Lean on big matrices: (k,) or broadcast weights never become an (n, k) matrix."""
+    import tracemalloc
+
+    rng = np.random.default_rng(9)
+    X = rng.uniform(1, 100, size=(4000, 200))  # wide, so (n,) score vectors stay small
+    w = rng.uniform(0.1, 1, size=200)
+    view = np.broadcast_to(w, X.shape)
+    for f in (*MEANS, METHODS["topsis"], lambda v, w: topsis(v, w, normalisation="minmax")):
+        for weights in (w, view):
+            tracemalloc.start()
+            f(X, weights)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            assert peak < 0.1 * X.nbytes

@@ -235,3 +235,123 @@ def test_goalposts_lower_is_better_matches_coinr_formula(x: np.ndarray) -> None:
     """COINr n_goalposts(direction = -1): (u - x) / (u - l), clipped to [0, 1]."""
     y = normalise(x, Goalposts(min=-200, max=300, low=0, high=1), -1)
     np.testing.assert_allclose(y, np.clip((300 - x) / 500, 0, 1), atol=1e-12)
+
+
+# --- the matrix path against the one-column functions ---------------------------------------
+MATRIX_SPECS: list[AnySpec] = [
+    *ALL_SPECS,
+    MinMax(low=1, high=7),
+    ZScore(centre=50, spread=10),
+    Goalposts(min=-20, max=20, clip=False),
+    DistanceToTarget(target=-30, cap=True),
+    DistanceToTarget(target=500, cap=False),
+]
+
+
+def _column_by_column(X: np.ndarray, specs: list[AnySpec], dirs: np.ndarray) -> np.ndarray:
+    out = np.empty_like(X)
+    for j, spec in enumerate(specs):
+        out[:, j] = normalise(X[:, j], spec, int(dirs[j]))
+    return out
+
+
+def _assert_same_as_columns(X: np.ndarray, specs: list[AnySpec], dirs: np.ndarray) -> None:
+    """Bit-identical except z-scores, whose mean/SD are summed in another order (1e-12)."""
+    try:
+        expected = _column_by_column(X, specs, dirs)
+    except MethodError as exc:
+        with pytest.raises(MethodError, match=str(exc).split(" ")[0]):
+            normalise_matrix(X, specs, dirs)
+        return
+    got = normalise_matrix(X, specs, dirs)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    for j, spec in enumerate(specs):
+        if spec.method == "zscore":
+            np.testing.assert_allclose(got[:, j], expected[:, j], rtol=0, atol=1e-12)
+        else:
+            np.testing.assert_array_equal(got[:, j], expected[:, j])
+
+
+@st.composite
+def matrices(draw: st.DrawFn) -> tuple[np.ndarray, list[AnySpec], np.ndarray]:
+    n = draw(st.integers(1, 12))
+    k = draw(st.integers(1, 8))
+    X = draw(arrays(np.float64, (n, k), elements=finite))
+    if draw(st.booleans()):
+        X = np.where(draw(arrays(np.bool_, (n, k))), np.nan, X)
+    specs = [draw(st.sampled_from(MATRIX_SPECS)) for _ in range(k)]
+    dirs = np.array([draw(st.sampled_from([1, -1])) for _ in range(k)])
+    return X, specs, dirs
+
+
+@given(case=matrices())
+def test_normalise_matrix_equals_column_by_column(
+    case: tuple[np.ndarray, list[AnySpec], np.ndarray],
+) -> None:
+    """The one-pass matrix path gives the one-column functions' values, NaN or not."""
+    _assert_same_as_columns(*case)
+
+
+def test_normalise_matrix_many_row_blocks() -> None:
+    """Enough rows for several cache blocks, with gaps, constant and all-missing columns."""
+    rng = np.random.default_rng(11)
+    k = len(MATRIX_SPECS)
+    X = rng.lognormal(size=(5000, k)) * 40 - 20
+    X[rng.random(X.shape) < 0.05] = np.nan
+    X[:, 1] = 3.0
+    X[:, 4] = np.nan
+    dirs = rng.choice([-1, 1], size=k)
+    _assert_same_as_columns(X, MATRIX_SPECS, dirs)
+
+
+def test_normalise_matrix_out_and_input_untouched() -> None:
+    """``out`` receives the result (also in place, ``out=X``); without it X is not modified."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, len(ALL_SPECS)))
+    X[5, 0] = np.nan
+    X.setflags(write=False)  # read-only input is fine: nothing is written to it
+    dirs = np.array([1, -1, 1, -1, 1, -1])
+    expected = normalise_matrix(X, ALL_SPECS, dirs)
+    buf = np.full(X.shape, -1.0)
+    assert normalise_matrix(X, ALL_SPECS, dirs, out=buf) is buf
+    np.testing.assert_array_equal(buf, expected)
+    inplace = X.copy()
+    normalise_matrix(inplace, ALL_SPECS, dirs, out=inplace)
+    np.testing.assert_array_equal(inplace, expected)
+    with pytest.raises(MethodError, match="out must be"):
+        normalise_matrix(X, ALL_SPECS, dirs, out=np.empty((3, 3)))
+
+
+def test_normalise_matrix_rejects_infinite_but_not_missing() -> None:
+    X = np.array([[1.0, np.nan], [2.0, 5.0], [3.0, 4.0]])
+    specs: list[AnySpec] = [MinMax(), MinMax()]
+    np.testing.assert_array_equal(np.isnan(normalise_matrix(X, specs, [1, 1])), np.isnan(X))
+    X[2, 1] = -np.inf
+    with pytest.raises(MethodError, match=r"infinite values \(columns \[1\]\)"):
+        normalise_matrix(X, specs, [1, 1])
+    with pytest.raises(MethodError, match="direction"):
+        normalise_matrix(X[:, :1], specs[:1], [2])
+
+
+def test_normalise_matrix_allocates_only_its_output() -> None:
+    """Lean on big matrices: beyond the result, temporaries are cache-sized blocks."""
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    X = rng.lognormal(size=(20_000, 50))
+    specs: list[AnySpec] = [MinMax()] * 25 + [ZScore()] * 25
+    dirs = np.where(np.arange(50) % 3 == 0, -1, 1)
+    out = np.empty_like(X)
+    tracemalloc.start()
+    normalise_matrix(X, specs, dirs, out=out)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 0.1 * X.nbytes
+
+
+def test_zscore_constant_column_is_centre_despite_rounding() -> None:
+    """A constant 0.1 column has SD 0, though its computed mean is 0.1 + 1 ulp (convention)."""
+    x = np.array([0.1, 0.1, 0.1, np.nan])
+    np.testing.assert_array_equal(zscore(x, centre=3.0), [3.0, 3.0, 3.0, np.nan])
+    Y = normalise_matrix(np.column_stack([x, x]), [ZScore(centre=3.0), ZScore()], [1, -1])
+    np.testing.assert_array_equal(Y, [[3.0, 0.0]] * 3 + [[np.nan, np.nan]])

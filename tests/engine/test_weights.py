@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy.stats import rankdata
 
 from zhengji.engine.weights import (
     METHODS,
@@ -330,3 +331,129 @@ def test_ahp_beyond_table_is_error() -> None:
     assert ahp_weights(np.ones((25, 25)), random_index="donegan_dodd").ri == 1.5619
     with pytest.raises(MethodError, match="unknown random index"):
         ahp_weights(np.ones((3, 3)), random_index="nope")
+
+
+# --- fast paths against straightforward references -------------------------------------------
+def _entropy_reference(X: np.ndarray) -> np.ndarray:
+    """The textbook loop: per column, shares of the present values, 0·ln0 = 0."""
+    k = X.shape[1]
+    d = np.zeros(k)
+    const = np.zeros(k, dtype=bool)
+    for j in range(k):
+        x = X[~np.isnan(X[:, j]), j]
+        const[j] = x.size < 2 or x.min() == x.max()
+        if not const[j]:
+            p = x / x.sum()
+            p = p[p > 0]
+            d[j] = max(0.0, 1.0 + (p * np.log(p)).sum() / np.log(x.size))
+    if const.all():
+        return np.full(k, 1.0 / k)
+    if d.sum() <= 0:
+        return np.where(const, 0.0, 1.0 / (~const).sum())
+    return d / d.sum()
+
+
+def _critic_reference(X: np.ndarray, correlation: str = "pearson") -> np.ndarray:
+    """One np.corrcoef per pair on its complete rows (R ``use = "pairwise"``)."""
+    k = X.shape[1]
+    present = [X[~np.isnan(X[:, j]), j] for j in range(k)]
+    keep = [j for j in range(k) if present[j].size > 1 and np.ptp(present[j]) > 0]
+    if not keep:
+        return np.full(k, 1.0 / k)
+    sub = X[:, keep]
+    basis = sub.copy()
+    if correlation == "spearman":
+        for j in range(len(keep)):
+            ok = ~np.isnan(sub[:, j])
+            basis[ok, j] = rankdata(sub[ok, j])
+    r = np.eye(len(keep))
+    for a in range(len(keep)):
+        for b in range(a + 1, len(keep)):
+            ok = ~np.isnan(basis[:, a]) & ~np.isnan(basis[:, b])
+            xa, xb = basis[ok, a], basis[ok, b]
+            if ok.sum() >= 2 and np.ptp(xa) > 0 and np.ptp(xb) > 0:
+                r[a, b] = r[b, a] = np.corrcoef(xa, xb)[0, 1]
+    conflict = (1.0 - r).sum(axis=0)
+    conflict[conflict < 1e-12 * len(keep)] = 0.0
+    c = np.nanstd(sub, axis=0, ddof=1) * conflict
+    w = np.zeros(k)
+    w[keep] = c / c.sum() if c.sum() > 0 else 1.0 / len(keep)
+    return w
+
+
+@st.composite
+def data_matrices(draw: st.DrawFn) -> np.ndarray:
+    n = draw(st.integers(2, 15))
+    k = draw(st.integers(1, 6))
+    X = draw(arrays(np.int64, (n, k), elements=st.integers(0, 50))).astype(float)
+    if draw(st.booleans()):
+        X = np.where(draw(arrays(np.bool_, (n, k))), np.nan, X)
+    return X
+
+
+@given(X=data_matrices())
+def test_entropy_equals_textbook_loop(X: np.ndarray) -> None:
+    """Column sums, blocked p·ln p and the gap handling agree with the per-column loop."""
+    np.testing.assert_allclose(entropy(X), _entropy_reference(X), rtol=1e-9, atol=1e-12)
+
+
+@given(X=data_matrices(), correlation=st.sampled_from(["pearson", "spearman"]))
+def test_critic_equals_pairwise_corrcoef(X: np.ndarray, correlation: str) -> None:
+    """Moment-based correlations (Gram matrix, or mask products with gaps) = one corrcoef
+    per pair on its complete rows."""
+    w = critic(X, correlation=correlation)  # type: ignore[arg-type]
+    np.testing.assert_allclose(w, _critic_reference(X, correlation), rtol=1e-9, atol=1e-12)
+
+
+@given(X=data_matrices())
+def test_gap_path_equals_complete_path(X: np.ndarray) -> None:
+    """Adding a row of NaN forces the gap code paths; it must not change any weight."""
+    X = X[~np.isnan(X).any(axis=1)]
+    if X.shape[0] < 2:
+        return
+    gap = np.vstack([X, np.full(X.shape[1], np.nan)])
+    np.testing.assert_allclose(entropy(gap), entropy(X), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(critic(gap), critic(X), rtol=1e-9, atol=1e-12)
+
+
+def test_entropy_and_critic_many_row_blocks() -> None:
+    """Enough rows for several cache blocks, with gaps, against the references."""
+    rng = np.random.default_rng(8)
+    X = rng.lognormal(size=(6000, 7)) * 10
+    X[rng.random(X.shape) < 0.1] = np.nan
+    X[:, 3] = np.where(np.isnan(X[:, 3]), np.nan, 2.0)  # constant with gaps
+    np.testing.assert_allclose(entropy(X), _entropy_reference(X), rtol=1e-9)
+    np.testing.assert_allclose(critic(X), _critic_reference(X), rtol=1e-9)
+    np.testing.assert_allclose(
+        critic(X, correlation="spearman"), _critic_reference(X, "spearman"), rtol=1e-9
+    )
+
+
+def test_critic_near_constant_pair_is_exact() -> None:
+    """A column constant on the rows it shares with another gets r = 0 with it, as corrcoef's
+    ptp guard says, although its moments there are only zero up to rounding."""
+    X = np.array(
+        [[0.1, 1.0, 5.0], [0.1, 2.0, np.nan], [0.1, 4.0, 3.0], [7.0, np.nan, 1.0], [0.3, 3.0, 2.0]]
+    )
+    X[4, 1] = np.nan  # column 0 is constant (0.1) on the rows column 1 has
+    np.testing.assert_allclose(critic(X), _critic_reference(X), rtol=1e-12)
+
+
+def test_weights_do_not_copy_the_matrix() -> None:
+    """Lean on big matrices: entropy and CRITIC allocate cache-sized blocks, not copies."""
+    import tracemalloc
+
+    X = np.random.default_rng(2).lognormal(size=(20_000, 40))
+    for f, share in ((entropy, 0.1), (critic, 0.5)):
+        tracemalloc.start()
+        f(X)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < share * X.nbytes, f.__name__
+
+
+def test_entropy_infinite_is_error() -> None:
+    with pytest.raises(MethodError, match="infinite"):
+        entropy([[1.0, np.inf], [2.0, 3.0]])
+    with pytest.raises(MethodError, match="infinite"):
+        critic([[1.0, np.nan], [2.0, -np.inf], [3.0, 1.0]])

@@ -13,6 +13,8 @@ Conventions (peers disagree, so they are fixed and tested here):
   normalised weights); correlations use pairwise-complete observations; constant columns get
   weight 0 and are left out of the other columns' conflict sums; if every column is constant,
   or the non-constant columns have no conflict at all, the non-constant columns share equally.
+  A conflict sum ``Σ (1 - r)`` below 1e-12 per column is rounding (r = 1 computed as
+  1 - 1e-16) and counts as none.
 * AHP: principal right eigenvector; ``CI = (λmax - n) / (n - 1)``, ``CR = CI / RI`` with a
   named random-index table; CR = 0 when n ≤ 2.
 """
@@ -28,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
+from zhengji.engine.normalise import block_rows, column_extremes, column_mean_sd
 from zhengji.errors import MethodError
 
 __all__ = [
@@ -43,14 +46,14 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 
 def _matrix(X: ArrayLike) -> FloatArray:
-    mat = np.array(X, dtype=np.float64)
+    """The input as a float64 ``(n, k)`` array, not copied when it already is one."""
+    mat = np.asarray(X, dtype=np.float64)
     if mat.ndim != 2 or mat.shape[1] == 0:
         raise MethodError(f"需要二维矩阵 expected an (n, k) matrix, got shape {mat.shape}")
-    if np.isinf(mat).any():
-        raise MethodError("数据含无穷值 the matrix contains infinite values")
     return mat
 
 
@@ -72,65 +75,135 @@ def fixed(w: ArrayLike) -> FloatArray:
     return np.asarray(arr / total, dtype=np.float64)
 
 
-def _constant_columns(mat: FloatArray) -> NDArray[np.bool_]:
-    """Columns with fewer than two values or zero range carry no information."""
-    count = np.count_nonzero(~np.isnan(mat), axis=0)
-    with np.errstate(all="ignore"):
-        filled_hi = np.where(np.isnan(mat), -np.inf, mat).max(axis=0)
-        filled_lo = np.where(np.isnan(mat), np.inf, mat).min(axis=0)
-    return np.asarray((count < 2) | (filled_hi == filled_lo))
+def _scan(mat: FloatArray) -> tuple[BoolArray, BoolArray, FloatArray]:
+    """Constant columns, columns with gaps, column minima; raises on infinite values.
+
+    A column with fewer than two values or zero range carries no information (constant).
+    """
+    lo, hi, gaps = column_extremes(mat)
+    return np.asarray(np.isnan(hi) | (hi == lo)), gaps, lo
+
+
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 def entropy(X: ArrayLike) -> FloatArray:
     """Shannon entropy weights: columns whose values are spread unevenly weigh more.
 
     ``p_ij = x_ij / Σ_i x_ij``, ``e_j = -Σ_i p_ij ln p_ij / ln n_j`` (``n_j`` = values present),
-    ``w_j ∝ 1 - e_j``.
+    ``w_j ∝ 1 - e_j``. Column reductions (min, max, sum) without temporaries, then ``p ln p``
+    over row blocks that stay in cache (``p ln max(p, tiny)`` is exactly 0 where ``p = 0``).
     """
     mat = _matrix(X)
-    if (mat < 0).any():
+    const, gaps, lo = _scan(mat)
+    if (lo < 0).any():
         raise MethodError(
             "熵权法要求非负数据 entropy weights need non-negative values; normalise first "
             "(e.g. min-max to [0, 100])"
         )
-    k = mat.shape[1]
-    const = _constant_columns(mat)
+    n, k = mat.shape
     if const.all():
         return equal(k)
-    count = np.count_nonzero(~np.isnan(mat), axis=0)
-    filled = np.nan_to_num(mat, nan=0.0)
-    total = filled.sum(axis=0)
+    step = block_rows(k)
+    p_buf, l_buf = np.empty((min(step, n), k)), np.empty((min(step, n), k))
+    count = np.full(k, float(n))
+    if gaps.any():
+        total = np.zeros(k)
+        for start in range(0, n, step):
+            block = mat[start : start + step]
+            count -= np.isnan(block).sum(axis=0)
+            total += np.fmax(block, 0.0, out=p_buf[: block.shape[0]]).sum(axis=0)  # NaN → 0
+    else:
+        total = np.asarray(mat.sum(axis=0), dtype=np.float64)
+    plogp = np.zeros(k)
     with np.errstate(all="ignore"):
-        p = filled / total
-        plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-        e = -plogp.sum(axis=0) / np.log(count)
+        for start in range(0, n, step):
+            block = mat[start : start + step]
+            p, lp = p_buf[: block.shape[0]], l_buf[: block.shape[0]]
+            np.divide(block, total, out=p)
+            if gaps.any():
+                np.fmax(p, 0.0, out=p)  # p ≥ 0, so this only turns NaN into 0
+            np.maximum(p, _TINY, out=lp)
+            np.log(lp, out=lp)
+            np.multiply(lp, p, out=lp)
+            plogp += lp.sum(axis=0)
+        e = -plogp / np.log(count)
     d = np.clip(np.where(const, 0.0, 1.0 - e), 0.0, None)
     if d.sum() <= 0:  # non-constant columns so even that rounding leaves no divergence
         return np.where(const, 0.0, 1.0 / np.count_nonzero(~const))
     return np.asarray(d / d.sum(), dtype=np.float64)
 
 
-def _pairwise_corr(mat: FloatArray) -> FloatArray:
-    """Pearson correlations on pairwise-complete observations (R ``use = "pairwise"``)."""
-    k = mat.shape[1]
-    out = np.eye(k)
-    for a in range(k):
-        for b in range(a + 1, k):
-            ok = ~np.isnan(mat[:, a]) & ~np.isnan(mat[:, b])
-            xa, xb = mat[ok, a], mat[ok, b]
-            r = 0.0
-            if ok.sum() >= 2 and np.ptp(xa) > 0 and np.ptp(xb) > 0:
-                r = float(np.corrcoef(xa, xb)[0, 1])
-            out[a, b] = out[b, a] = r
-    return out
+def _pair_r(xa: FloatArray, xb: FloatArray) -> float:
+    """Pearson r of two columns on their pairwise-complete rows; 0 when undefined."""
+    ok = ~np.isnan(xa) & ~np.isnan(xb)
+    ya, yb = xa[ok], xb[ok]
+    if ok.sum() >= 2 and np.ptp(ya) > 0 and np.ptp(yb) > 0:
+        return float(np.corrcoef(ya, yb)[0, 1])
+    return 0.0
 
 
-def _column_ranks(mat: FloatArray) -> FloatArray:
+def _column_ranks(mat: FloatArray, gaps: BoolArray) -> FloatArray:
+    """Average ranks within each column's present values (NaN stays NaN)."""
+    if not gaps.any():
+        return np.asarray(rankdata(mat, axis=0, method="average"), dtype=np.float64)
     out = np.full(mat.shape, np.nan)
     for j in range(mat.shape[1]):
         ok = ~np.isnan(mat[:, j])
         out[ok, j] = rankdata(mat[ok, j], method="average")
     return out
+
+
+# Pairs whose variance on the shared rows is below this share of their sum of squares (about
+# the column mean) are recomputed exactly: the moment formula loses precision there.
+_NEAR_CONSTANT = 1e-6
+_NO_CONFLICT = 1e-12
+
+
+def _correlations(basis: FloatArray, gaps: BoolArray, cols: NDArray[np.intp]) -> FloatArray:
+    """Pearson correlations on pairwise-complete rows (R ``use = "pairwise"``), by moments.
+
+    The columns are centred on their means and the cross moments accumulated over row blocks
+    with matrix products, so the cost is a few passes rather than one per pair. Without gaps
+    every pair shares all rows (one Gram matrix); with gaps the counts and partial sums on each
+    pair's shared rows come from products with the presence mask. ``cols`` picks the
+    columns (block by block, so the matrix is not copied); ``gaps`` flags all of them.
+    """
+    n, k = basis.shape[0], cols.size
+    whole = k == basis.shape[1]
+    any_gap = bool(gaps[cols].any())
+    mean, _ = column_mean_sd(basis, gaps, cols)
+    P = np.zeros((k, k))
+    S = np.zeros((k, k))
+    Q = np.zeros((k, k))
+    N = np.zeros((k, k))
+    step = 8 * block_rows(k)
+    for start in range(0, n, step):
+        block = basis[start : start + step]
+        z = (block if whole else block[:, cols]) - mean
+        if any_gap:
+            present = ~np.isnan(z)
+            z[~present] = 0.0
+            m = present.astype(np.float64)
+            N += m.T @ m
+            S += z.T @ m  # S[a, b] = Σ z_a over rows where b is present too
+            Q += (z * z).T @ m
+        else:
+            S += z.sum(axis=0)[:, None]
+        P += z.T @ z
+    if not any_gap:
+        N[:] = n
+        Q[:] = np.diag(P)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        va = Q - S * S / N  # variance (× count) of a on the rows shared with b
+        cov = P - S * S.T / N
+        r = np.clip(cov / np.sqrt(va * va.T), -1.0, 1.0)
+    unsure = (va <= _NEAR_CONSTANT * Q) | (va.T <= _NEAR_CONSTANT * Q.T) | (N < 2)
+    np.fill_diagonal(unsure, False)
+    for a, b in zip(*np.nonzero(np.triu(unsure)), strict=True):
+        r[a, b] = r[b, a] = _pair_r(basis[:, cols[a]], basis[:, cols[b]])
+    np.fill_diagonal(r, 1.0)
+    return r
 
 
 def critic(
@@ -147,15 +220,20 @@ def critic(
             f"未知相关系数 unknown correlation '{correlation}'; allowed: pearson, spearman"
         )
     k = mat.shape[1]
-    const = _constant_columns(mat)
+    const, gaps, _ = _scan(mat)
     if const.all():
         return equal(k)
     keep = np.flatnonzero(~const)
-    sub = mat[:, keep]
-    sd = np.nanstd(sub, axis=0, ddof=1)
-    basis = _column_ranks(sub) if correlation == "spearman" else sub
-    r = _pairwise_corr(basis)
-    c = sd * (1.0 - r).sum(axis=0)
+    _, sd = column_mean_sd(mat, gaps, keep)
+    if correlation == "spearman":
+        ranks = _column_ranks(mat if keep.size == k else mat[:, keep], gaps[keep])
+        r = _correlations(ranks, gaps[keep], np.arange(keep.size))
+    else:
+        r = _correlations(mat, gaps, keep)
+    conflict = (1.0 - r).sum(axis=0)
+    # r = 1 computed as 1 - 1e-16 is no conflict: without this, rounding noise would decide.
+    conflict[conflict < _NO_CONFLICT * keep.size] = 0.0
+    c = sd * conflict
     w = np.zeros(k)
     w[keep] = c / c.sum() if c.sum() > 0 else 1.0 / keep.size
     return w
@@ -178,18 +256,60 @@ RANDOM_INDEX: dict[str, dict[int, float]] = {
     ),
     # Tummala & Ling (1998), as pymcdm (n = 1..15).
     "tummala_ling": _table(
-        [0.0, 0.0, 0.5799, 0.8921, 1.1159, 1.2358, 1.3322, 1.3952, 1.4537, 1.4882, 1.5117,
-         1.5356, 1.5571, 1.5714, 1.5831],
+        [
+            0.0,
+            0.0,
+            0.5799,
+            0.8921,
+            1.1159,
+            1.2358,
+            1.3322,
+            1.3952,
+            1.4537,
+            1.4882,
+            1.5117,
+            1.5356,
+            1.5571,
+            1.5714,
+            1.5831,
+        ],
         1,
     ),
     # Donegan & Dodd (1991), AHPy's default 'dd' (n = 3..20, then 25..100 in steps).
     "donegan_dodd": _table(
-        [0.4914, 0.8286, 1.0591, 1.1797, 1.2519, 1.3171, 1.3733, 1.4055, 1.4213, 1.4497,
-         1.4643, 1.4822, 1.4969, 1.5078, 1.5153, 1.5262, 1.5313, 1.5371],
+        [
+            0.4914,
+            0.8286,
+            1.0591,
+            1.1797,
+            1.2519,
+            1.3171,
+            1.3733,
+            1.4055,
+            1.4213,
+            1.4497,
+            1.4643,
+            1.4822,
+            1.4969,
+            1.5078,
+            1.5153,
+            1.5262,
+            1.5313,
+            1.5371,
+        ],
         3,
     )
-    | {25: 1.5619, 30: 1.5772, 40: 1.5976, 50: 1.6102, 60: 1.6178, 70: 1.6237, 80: 1.6277,
-       90: 1.6213, 100: 1.6339},
+    | {
+        25: 1.5619,
+        30: 1.5772,
+        40: 1.5976,
+        50: 1.6102,
+        60: 1.6178,
+        70: 1.6237,
+        80: 1.6277,
+        90: 1.6213,
+        100: 1.6339,
+    },
 }
 
 _RECIPROCAL_TOL = 1e-3
