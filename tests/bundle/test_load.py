@@ -68,7 +68,10 @@ def test_valid_bundle_builds_panel(make_bundle: MakeBundle) -> None:
     assert len(b.observations) == 7
     first = b.observations[0]
     assert (first.unit_id, first.value, first.row, dict(first.extra)) == (
-        "c1", 100.5, 2, {"evidence": "统计公报"}
+        "c1",
+        100.5,
+        2,
+        {"evidence": "统计公报"},
     )
     assert dict(b.observations[1].extra) == {}  # empty extra cells are not kept
     assert len(b.fingerprint) == 64
@@ -98,10 +101,21 @@ def test_write_bundle_round_trip_from_mappings(tmp_path: Path) -> None:
         tmp_path / "b",
         [{"unit_id": "u1", "name": "一", "region": "n"}, {"unit_id": "u2", "name": "二"}],
         [
-            {"unit_id": "u1", "period": "2024-Q1", "indicator_id": "gdp", "value": 0.1,
-             "source": "statistics"},
-            {"unit_id": "u2", "period": "2024-Q1", "indicator_id": "gdp", "value": 1 / 3,
-             "source": "statistics", "evidence": "=SUM(A1)"},
+            {
+                "unit_id": "u1",
+                "period": "2024-Q1",
+                "indicator_id": "gdp",
+                "value": 0.1,
+                "source": "statistics",
+            },
+            {
+                "unit_id": "u2",
+                "period": "2024-Q1",
+                "indicator_id": "gdp",
+                "value": 1 / 3,
+                "source": "statistics",
+                "evidence": "=SUM(A1)",
+            },
         ],
         SCHEME,
         vetoes=[VetoEvent("u2", "2024-Q1", "fraud", "理由")],
@@ -115,7 +129,9 @@ def test_write_bundle_round_trip_from_mappings(tmp_path: Path) -> None:
 
 
 # --- XLSX --------------------------------------------------------------------------------------
-def test_xlsx_round_trip_same_panel_and_fingerprint(make_bundle: MakeBundle, tmp_path: Path) -> None:
+def test_xlsx_round_trip_same_panel_and_fingerprint(
+    make_bundle: MakeBundle, tmp_path: Path
+) -> None:
     b = load_bundle(make_bundle(vetoes=VETOES))
     book = write_workbook(tmp_path / "out" / "book.xlsx", b)
     again = load_bundle(book)
@@ -374,3 +390,20 @@ def test_vetoes_period_format_follows_observations(make_bundle: MakeBundle) -> N
     with pytest.raises(DataError) as err:
         load_bundle(make_bundle(vetoes=VETOES + "c1,2024-Q2,fraud,理由,\n"))
     assert "observations uses YYYY" in problem_of(err.value, "vetoes.csv", 3, "period")
+
+
+def test_asem_xlsx_from_csv_has_the_same_fingerprint_and_reimports_nothing(tmp_path: Path) -> None:
+    """openpyxl alone would write 16 significant digits and change 211 ASEM values."""
+    from zhengji.store import Store
+
+    root = Path(__file__).resolve().parents[2]
+    csv_bundle = load_bundle(root / "examples" / "asem")
+    book = write_workbook(tmp_path / "asem.xlsx", csv_bundle)
+    (tmp_path / "scheme.toml").write_bytes((root / "examples/asem/scheme.toml").read_bytes())
+    xlsx_bundle = load_bundle(book)
+    assert xlsx_bundle.fingerprint == csv_bundle.fingerprint
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as st:
+        first = st.import_bundle(csv_bundle)
+        second = st.import_bundle(xlsx_bundle)
+    assert first.rows_added == 2639
+    assert second.rows_added == 0

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import openpyxl
 
-from zhengji.bundle.model import Bundle, ObservationRow, UnitRow
+from zhengji.bundle.model import Bundle, ObservationRow, UnitRow, value_key
 from zhengji.bundle.tables import RawTable, read_csv_table, read_sheet_table
 from zhengji.bundle.validate import Problems, check_observations, check_units, check_vetoes
 from zhengji.engine.panel import Panel, VetoEvent
@@ -83,8 +83,12 @@ def _load_workbook(book: Path, source: Path) -> Bundle:
     for name in ("units", "observations"):
         if name not in sheets:
             have = ", ".join(ws.title for ws in wb.worksheets)
-            problems.add(f"{book.name}[{name}]", None, None,
-                         f"缺少工作表 missing sheet '{name}' (sheets: {have})")
+            problems.add(
+                f"{book.name}[{name}]",
+                None,
+                None,
+                f"缺少工作表 missing sheet '{name}' (sheets: {have})",
+            )
     scheme_text = _scheme_text_for_book(book, sheets.get("scheme"), problems)
     if problems.items or scheme_text is None:
         raise DataError(f"{book}: 数据包不完整 incomplete bundle", problems.final())
@@ -104,23 +108,33 @@ def _scheme_text_for_book(book: Path, sheet: Any, problems: Problems) -> str | N
     """Scheme from sheet ``scheme`` (A1, or one TOML line per row of column A) or a file."""
     in_sheet: str | None = None
     if sheet is not None:
-        lines = ["" if r[0] is None else str(r[0]) for r in sheet.iter_rows(max_col=1,
-                                                                           values_only=True)]
+        lines = [
+            "" if r[0] is None else str(r[0]) for r in sheet.iter_rows(max_col=1, values_only=True)
+        ]
         in_sheet = "\n".join(lines).strip() + "\n"
         if not in_sheet.strip():
             in_sheet = None
     beside = book.parent / "scheme.toml"
     on_disk = _read_text(beside) if beside.exists() else None
     if in_sheet is None and on_disk is None:
-        problems.add(f"{book.name}[scheme]", None, None, "缺少考核方案 no scheme: put the TOML "
-                     "text in cell A1 of a sheet 'scheme', or scheme.toml next to the workbook")
+        problems.add(
+            f"{book.name}[scheme]",
+            None,
+            None,
+            "缺少考核方案 no scheme: put the TOML "
+            "text in cell A1 of a sheet 'scheme', or scheme.toml next to the workbook",
+        )
         return None
     if in_sheet is not None and on_disk is not None:
         a = scheme_fingerprint(parse_scheme(in_sheet, source=f"{book.name}[scheme]"))
         b = scheme_fingerprint(parse_scheme(on_disk, source=str(beside)))
         if a != b:
-            problems.add(f"{book.name}[scheme]", None, None, f"方案不一致 the sheet 'scheme' and "
-                         f"{beside} hold different schemes; keep one")
+            problems.add(
+                f"{book.name}[scheme]",
+                None,
+                None,
+                f"方案不一致 the sheet 'scheme' and {beside} hold different schemes; keep one",
+            )
             return None
     return in_sheet if in_sheet is not None else on_disk
 
@@ -215,7 +229,8 @@ def bundle_fingerprint(
 ) -> str:
     """SHA-256 of a canonical JSON form; row order and file type (CSV/XLSX) do not matter.
 
-    Values enter as ``repr(float)``, which round-trips exactly, so equal numbers hash equal.
+    Values enter as :func:`value_key` (exact shortest repr), so a CSV and the XLSX written
+    from it by :func:`write_workbook` hash equal.
     """
     canon = {
         "scheme": scheme_fingerprint(scheme),
@@ -224,7 +239,14 @@ def bundle_fingerprint(
             for u in units
         ),
         "observations": sorted(
-            [o.unit_id, o.period, o.indicator_id, repr(o.value), o.source, sorted(o.extra.items())]
+            [
+                o.unit_id,
+                o.period,
+                o.indicator_id,
+                value_key(o.value),
+                o.source,
+                sorted(o.extra.items()),
+            ]
             for o in observations
         ),
         "vetoes": sorted([e.unit_id, e.period, e.veto_id, e.reason, e.evidence] for e in events),

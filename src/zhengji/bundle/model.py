@@ -22,6 +22,7 @@ __all__ = [
     "Bundle",
     "ObservationRow",
     "UnitRow",
+    "value_key",
 ]
 
 UNIT_COLUMNS: tuple[str, ...] = ("unit_id", "name", "parent_id", "level", "category")
@@ -76,3 +77,8 @@ class Bundle:
     events: tuple[VetoEvent, ...]
     source_path: Path
     fingerprint: str
+
+
+def value_key(value: float) -> str:
+    """The exact, canonical text of a number (shortest repr) for fingerprints and comparisons."""
+    return repr(float(value))

@@ -119,19 +119,33 @@ def check_units(table: RawTable, scheme: Scheme, out: Problems) -> list[UnitRow]
             out.add(f, num, "unit_id", "单位编号为空 unit_id is empty")
             continue
         if uid in first_row:
-            out.add(f, num, "unit_id", f"单位编号重复 duplicate unit_id '{uid}' (first on row "
-                    f"{first_row[uid]})")
+            out.add(
+                f,
+                num,
+                "unit_id",
+                f"单位编号重复 duplicate unit_id '{uid}' (first on row {first_row[uid]})",
+            )
             continue
         first_row[uid] = num
         if not cells["name"]:
             out.add(f, num, "name", f"单位名称为空 name is empty for unit '{uid}'")
         cat = cells["category"]
         if cats and not cat:
-            out.add(f, num, "category", "缺少类别 the scheme declares categories, so every unit "
-                    f"needs one of: {', '.join(sorted(cats))}")
+            out.add(
+                f,
+                num,
+                "category",
+                "缺少类别 the scheme declares categories, so every unit "
+                f"needs one of: {', '.join(sorted(cats))}",
+            )
         elif cats and cat not in cats:
-            out.add(f, num, "category", f"未声明的类别 category '{cat}' is not declared in the "
-                    f"scheme (declared: {', '.join(sorted(cats))})")
+            out.add(
+                f,
+                num,
+                "category",
+                f"未声明的类别 category '{cat}' is not declared in the "
+                f"scheme (declared: {', '.join(sorted(cats))})",
+            )
         units.append(
             UnitRow(
                 unit_id=uid,
@@ -151,16 +165,24 @@ def check_units(table: RawTable, scheme: Scheme, out: Problems) -> list[UnitRow]
             msg = f"上级单位不能是自己 unit '{u.unit_id}' is its own parent"
             out.add(f, u.row, "parent_id", msg)
         elif u.parent_id not in parent_of:
-            out.add(f, u.row, "parent_id", f"未知的上级单位 parent_id '{u.parent_id}' is not a "
-                    "unit_id in this file")
+            out.add(
+                f,
+                u.row,
+                "parent_id",
+                f"未知的上级单位 parent_id '{u.parent_id}' is not a unit_id in this file",
+            )
         else:
             seen, cur = {u.unit_id}, u.parent_id
             while cur and cur in parent_of and cur not in seen:
                 seen.add(cur)
                 cur = parent_of[cur]
             if cur == u.unit_id:
-                out.add(f, u.row, "parent_id", f"上级关系成环 unit '{u.unit_id}' is its own "
-                        "ancestor (parents form a cycle)")
+                out.add(
+                    f,
+                    u.row,
+                    "parent_id",
+                    f"上级关系成环 unit '{u.unit_id}' is its own ancestor (parents form a cycle)",
+                )
     return units
 
 
@@ -179,8 +201,12 @@ def check_observations(
     rows: list[ObservationRow] = []
     for num, cells in table.rows:
         ok = True
-        uid, period, ind, src = cells["unit_id"], cells["period"], cells["indicator_id"], \
-            cells["source"]
+        uid, period, ind, src = (
+            cells["unit_id"],
+            cells["period"],
+            cells["indicator_id"],
+            cells["source"],
+        )
         if not uid:
             out.add(f, num, "unit_id", "单位编号为空 unit_id is empty")
             ok = False
@@ -196,8 +222,12 @@ def check_observations(
             out.add(f, num, "indicator_id", "指标编号为空 indicator_id is empty")
             ok = False
         elif ind not in declared and ind not in denominators:
-            out.add(f, num, "indicator_id", f"未知指标 '{ind}' is not an indicator or denominator "
-                    "of the scheme")
+            out.add(
+                f,
+                num,
+                "indicator_id",
+                f"未知指标 '{ind}' is not an indicator or denominator of the scheme",
+            )
             ok = False
         value = parse_number(cells["value"])
         if isinstance(value, str):
@@ -207,13 +237,23 @@ def check_observations(
             out.add(f, num, "source", f"未知来源 source '{src}' is not one of: {_SOURCES_TEXT}")
             ok = False
         elif ind in declared and src != declared[ind]:
-            out.add(f, num, "source", f"来源不符 indicator '{ind}' is declared with source "
-                    f"'{declared[ind]}' in the scheme, but this row says '{src}'")
+            out.add(
+                f,
+                num,
+                "source",
+                f"来源不符 indicator '{ind}' is declared with source "
+                f"'{declared[ind]}' in the scheme, but this row says '{src}'",
+            )
             ok = False
         key = (uid, period, ind)
         if key in first_row:
-            out.add(f, num, "indicator_id", f"重复观测 duplicate observation for unit '{uid}', "
-                    f"period '{period}', indicator '{ind}' (first on row {first_row[key]})")
+            out.add(
+                f,
+                num,
+                "indicator_id",
+                f"重复观测 duplicate observation for unit '{uid}', "
+                f"period '{period}', indicator '{ind}' (first on row {first_row[key]})",
+            )
             ok = False
         else:
             first_row[key] = num
@@ -231,12 +271,22 @@ def _check_period(
         hint = ""
         if re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}", period):
             hint = " (Excel may have turned it into a date: format the column as Text)"
-        out.add(f, num, "period", f"期间格式错误 bad period '{period}': use YYYY, YYYY-Qn or "
-                f"YYYY-MM (e.g. 2024, 2024-Q1, 2024-06){hint}")
+        out.add(
+            f,
+            num,
+            "period",
+            f"期间格式错误 bad period '{period}': use YYYY, YYYY-Qn or "
+            f"YYYY-MM (e.g. 2024, 2024-Q1, 2024-06){hint}",
+        )
         return None
     if fmt is not None and pf != fmt[0]:
-        out.add(f, num, "period", f"期间格式不一致 period '{period}' is {pf} but {fmt[1]} "
-                f"uses {fmt[0]}: all rows must use one format")
+        out.add(
+            f,
+            num,
+            "period",
+            f"期间格式不一致 period '{period}' is {pf} but {fmt[1]} "
+            f"uses {fmt[0]}: all rows must use one format",
+        )
         return None
     return pf
 
@@ -269,16 +319,25 @@ def check_vetoes(
             ok = False
         if vid not in declared:
             known = ", ".join(sorted(declared)) or "none declared"
-            out.add(f, num, "veto_id", f"未声明的否决项 veto_id '{vid}' is not in the scheme's "
-                    f"[[vetoes]] ({known})")
+            out.add(
+                f,
+                num,
+                "veto_id",
+                f"未声明的否决项 veto_id '{vid}' is not in the scheme's [[vetoes]] ({known})",
+            )
             ok = False
         if not cells["reason"]:
             out.add(f, num, "reason", "缺少理由 give the reason (e.g. the decision document)")
             ok = False
         key = (uid, period, vid)
         if key in first_row:
-            out.add(f, num, "veto_id", f"重复的否决记录 duplicate veto '{vid}' for unit '{uid}', "
-                    f"period '{period}' (first on row {first_row[key]})")
+            out.add(
+                f,
+                num,
+                "veto_id",
+                f"重复的否决记录 duplicate veto '{vid}' for unit '{uid}', "
+                f"period '{period}' (first on row {first_row[key]})",
+            )
             ok = False
         first_row.setdefault(key, num)
         if ok:

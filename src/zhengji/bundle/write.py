@@ -3,13 +3,16 @@ correctly) and XLSX workbooks that ``load_bundle`` reads back to the same finger
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell import _writer as openpyxl_cell_writer
 
 from zhengji.bundle.model import (
     OBSERVATION_COLUMNS,
@@ -80,8 +83,31 @@ def write_workbook(path: str | Path, bundle: Bundle) -> Path:
     for i, line in enumerate(lines, start=1):
         _set_text(ws.cell(row=i, column=1), line)
     p.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(p)
+    with exact_floats():
+        wb.save(p)
     return p
+
+
+@contextlib.contextmanager
+def exact_floats() -> Iterator[None]:
+    """Save workbooks with every float's shortest exact form instead of openpyxl's ``%.16g``.
+
+    openpyxl rounds numbers to 16 significant digits on write, so a figure can come back
+    changed in its last digit; Excel itself writes 17 and reads these exactly. A reported
+    figure must survive a round trip through a workbook unchanged.
+    """
+    original = openpyxl_cell_writer.safe_string
+
+    def safe_string(value: Any) -> str:
+        if isinstance(value, float) and math.isfinite(value):
+            return repr(value)
+        return str(original(value))
+
+    openpyxl_cell_writer.safe_string = safe_string
+    try:
+        yield
+    finally:
+        openpyxl_cell_writer.safe_string = original
 
 
 def _unit_dict(u: UnitRow | Mapping[str, Any]) -> dict[str, Any]:

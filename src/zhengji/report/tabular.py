@@ -111,8 +111,10 @@ def write_csv(assessment: Assessment, scheme: Scheme, path: str | Path) -> Path:
     cols = [("unit_id", bilingual("unit_id"))] + [
         (k, _bilingual_column(k)) for k, _ in ranking_columns(assessment)
     ]
-    cols += [("grade_before_veto", bilingual("grade_before")),
-             ("availability", bilingual("availability"))]
+    cols += [
+        ("grade_before_veto", bilingual("grade_before")),
+        ("availability", bilingual("availability")),
+    ]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     header = [h for _, h in cols]
@@ -143,15 +145,21 @@ def _bilingual_column(key: str) -> str:
 
 
 # --- per-unit detail -----------------------------------------------------------------------------
-def unit_detail(assessment: Assessment, scheme: Scheme, unit_id: str, top: int = 8,
-                lang: str = "zh") -> Row:
+def unit_detail(
+    assessment: Assessment, scheme: Scheme, unit_id: str, top: int = 8, lang: str = "zh"
+) -> Row:
     """Pillar scores, the largest indicator contributions, treatments and vetoes of one unit."""
     a = assessment
     u = a.unit(unit_id)
     pillars = [
-        {"id": nid, "name": node_name(scheme, nid, lang), "depth": len(scheme.path(nid)) - 2,
-         "score": _num(a.node_scores[nid][u])}
-        for nid in _dfs_nodes(scheme) if nid != scheme.index.id and nid in a.node_scores
+        {
+            "id": nid,
+            "name": node_name(scheme, nid, lang),
+            "depth": len(scheme.path(nid)) - 2,
+            "score": _num(a.node_scores[nid][u]),
+        }
+        for nid in _dfs_nodes(scheme)
+        if nid != scheme.index.id and nid in a.node_scores
     ]
     contrib = np.nan_to_num(a.contributions[u])
     order = [int(j) for j in np.argsort(-contrib, kind="stable") if contrib[j] > 0][:top]
@@ -162,15 +170,17 @@ def unit_detail(assessment: Assessment, scheme: Scheme, unit_id: str, top: int =
     bars = []
     for j in order:
         iid = a.indicator_ids[j]
-        bars.append({
-            "id": iid,
-            "name": node_name(scheme, iid, lang),
-            "raw": _num(raw[u, j]) if raw is not None else None,
-            "normalised": _num(norm[u, j]) if norm is not None else None,
-            "weight": _num(_weights(a)[u, j]),
-            "contribution": float(contrib[j]),
-            "pct": 100.0 * float(contrib[j]) / biggest if biggest > 0 else 0.0,
-        })
+        bars.append(
+            {
+                "id": iid,
+                "name": node_name(scheme, iid, lang),
+                "raw": _num(raw[u, j]) if raw is not None else None,
+                "normalised": _num(norm[u, j]) if norm is not None else None,
+                "weight": _num(_weights(a)[u, j]),
+                "contribution": float(contrib[j]),
+                "pct": 100.0 * float(contrib[j]) / biggest if biggest > 0 else 0.0,
+            }
+        )
     return {
         "unit_id": unit_id,
         "name": a.unit_names[u],
@@ -199,15 +209,17 @@ def treatment_rows(assessment: Assessment, scheme: Scheme, lang: str = "zh") -> 
     for rec in a.treatments:
         zh, en = ACTION_NAMES.get(rec.action, (rec.action, rec.action))
         ind = "*" if rec.indicator_id == "*" else node_name(scheme, rec.indicator_id, lang)
-        out.append({
-            "indicator_id": rec.indicator_id,
-            "indicator": ind,
-            "action": rec.action,
-            "action_name": en if lang == "en" else zh,
-            "unit_ids": [str(x) for x in rec.unit_ids],
-            "units": [names.get(str(x), str(x)) for x in rec.unit_ids],
-            "detail": rec.detail,
-        })
+        out.append(
+            {
+                "indicator_id": rec.indicator_id,
+                "indicator": ind,
+                "action": rec.action,
+                "action_name": en if lang == "en" else zh,
+                "unit_ids": [str(x) for x in rec.unit_ids],
+                "units": [names.get(str(x), str(x)) for x in rec.unit_ids],
+                "detail": rec.detail,
+            }
+        )
     return out
 
 
@@ -215,9 +227,15 @@ def veto_rows(assessment: Assessment, scheme: Scheme) -> list[Row]:
     a = assessment
     names = dict(zip(a.unit_ids, a.unit_names, strict=True))
     return [
-        {"unit_id": v.unit_id, "name": names.get(v.unit_id, v.unit_id), "veto_id": v.veto_id,
-         "veto_name": v.veto_name, "reason": v.reason, "grade_before": v.grade_before,
-         "grade_after": v.grade_after}
+        {
+            "unit_id": v.unit_id,
+            "name": names.get(v.unit_id, v.unit_id),
+            "veto_id": v.veto_id,
+            "veto_name": v.veto_name,
+            "reason": v.reason,
+            "grade_before": v.grade_before,
+            "grade_after": v.grade_after,
+        }
         for v in a.vetoes
     ]
 
@@ -266,15 +284,20 @@ def scheme_tree_rows(assessment: Assessment, scheme: Scheme, lang: str = "zh") -
             "id": nid,
             "name": node_name(scheme, nid, lang),
             "depth": len(scheme.path(nid)) - 1,
-            "type": "index" if nid == scheme.index.id else (
-                "indicator" if isinstance(node, IndicatorSpec) else "pillar"),
+            "type": "index"
+            if nid == scheme.index.id
+            else ("indicator" if isinstance(node, IndicatorSpec) else "pillar"),
             "declared": _declared(scheme, nid),
             "within": _within(a, scheme, nid, cats, cat_arr),
             "effective": effective,
         }
         if isinstance(node, IndicatorSpec):
-            row |= {"kind": node.kind, "source": node.source, "direction": node.direction,
-                    "unit": node.unit}
+            row |= {
+                "kind": node.kind,
+                "source": node.source,
+                "direction": node.direction,
+                "unit": node.unit,
+            }
         rows.append(row)
     return rows
 
@@ -307,8 +330,9 @@ def _declared(scheme: Scheme, nid: str) -> str:
     return {"ahp": "AHP", "equal": "等权 equal"}.get(method, method)
 
 
-def _within(a: Assessment, scheme: Scheme, nid: str, cats: list[str],
-            cat_arr: np.ndarray) -> dict[str, float | None]:
+def _within(
+    a: Assessment, scheme: Scheme, nid: str, cats: list[str], cat_arr: np.ndarray
+) -> dict[str, float | None]:
     if nid == scheme.index.id:
         return {}
     parent = scheme.path(nid)[-2]
@@ -370,13 +394,23 @@ def to_json(assessment: Assessment) -> dict[str, Any]:
         "stages": dict(a.stages),
         "screened_out": list(a.screened_out),
         "treatments": [
-            {"indicator_id": t.indicator_id, "action": t.action,
-             "unit_ids": [str(x) for x in t.unit_ids], "detail": t.detail}
+            {
+                "indicator_id": t.indicator_id,
+                "action": t.action,
+                "unit_ids": [str(x) for x in t.unit_ids],
+                "detail": t.detail,
+            }
             for t in a.treatments
         ],
         "vetoes": [
-            {"unit_id": v.unit_id, "veto_id": v.veto_id, "veto_name": v.veto_name,
-             "reason": v.reason, "grade_before": v.grade_before, "grade_after": v.grade_after}
+            {
+                "unit_id": v.unit_id,
+                "veto_id": v.veto_id,
+                "veto_name": v.veto_name,
+                "reason": v.reason,
+                "grade_before": v.grade_before,
+                "grade_after": v.grade_after,
+            }
             for v in a.vetoes
         ],
         "diagnostics": dict(a.diagnostics),
@@ -385,12 +419,16 @@ def to_json(assessment: Assessment) -> dict[str, Any]:
     return result
 
 
-
 def write_json(assessment: Assessment, scheme: Scheme, path: str | Path) -> Path:
     """:func:`to_json` plus the ranking rows and scheme identity, as UTF-8 JSON."""
     doc = to_json(assessment)
-    doc["scheme"] = {"id": scheme.id, "name": scheme.name, "name_en": scheme.name_en,
-                     "version": scheme.version, "synthetic": scheme.synthetic}
+    doc["scheme"] = {
+        "id": scheme.id,
+        "name": scheme.name,
+        "name_en": scheme.name_en,
+        "version": scheme.version,
+        "synthetic": scheme.synthetic,
+    }
     doc["ranking"] = _jsonable(ranking_rows(assessment, scheme))
     p = Path(path)
     text = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from zhengji.bundle.write import exact_floats
 from zhengji.engine.result import Assessment
 from zhengji.report.labels import bilingual, category_name, node_name
 from zhengji.report.tabular import (
@@ -46,7 +47,6 @@ def stage_sheet_name(stage: str) -> str:
     return f"各阶段 {stage}"[:31]
 
 
-
 def _cell(v: Any) -> Any:
     if isinstance(v, float | np.floating):
         return None if np.isnan(v) else float(v)
@@ -57,8 +57,13 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def _table(wb: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
-           label: str | None) -> None:
+def _table(
+    wb: Workbook,
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    label: str | None,
+) -> None:
     ws = wb.create_sheet(title)
     ws.append(list(header))
     for c in ws[1]:
@@ -89,56 +94,119 @@ def write_xlsx(assessment: Assessment, scheme: Scheme, path: str | Path) -> Path
     order = [int(u) for u in a.order()]
     ind_heads = [f"{node_name(scheme, i)} {i}" for i in a.indicator_ids]
     unit_head = [bilingual("unit_id"), bilingual("unit")]
-    _table(wb, SHEET_NAMES["contributions"], [*unit_head, bilingual("score"), *ind_heads],
-           [[a.unit_ids[u], a.unit_names[u], a.score[u], *a.contributions[u]] for u in order],
-           label)
+    _table(
+        wb,
+        SHEET_NAMES["contributions"],
+        [*unit_head, bilingual("score"), *ind_heads],
+        [[a.unit_ids[u], a.unit_names[u], a.score[u], *a.contributions[u]] for u in order],
+        label,
+    )
     for stage, arr in a.stages.items():
-        _table(wb, stage_sheet_name(stage), [*unit_head, *ind_heads],
-               [[a.unit_ids[u], a.unit_names[u], *np.asarray(arr)[u]] for u in order], label)
+        _table(
+            wb,
+            stage_sheet_name(stage),
+            [*unit_head, *ind_heads],
+            [[a.unit_ids[u], a.unit_names[u], *np.asarray(arr)[u]] for u in order],
+            label,
+        )
 
     tr = treatment_rows(a, scheme)
-    _table(wb, SHEET_NAMES["treatments"],
-           ["指标代码 indicator_id", bilingual("indicator"), bilingual("action"),
-            bilingual("units"), bilingual("detail")],
-           [[t["indicator_id"], t["indicator"], t["action_name"], t["units"], t["detail"]]
-            for t in tr], label)
+    _table(
+        wb,
+        SHEET_NAMES["treatments"],
+        [
+            "指标代码 indicator_id",
+            bilingual("indicator"),
+            bilingual("action"),
+            bilingual("units"),
+            bilingual("detail"),
+        ],
+        [
+            [t["indicator_id"], t["indicator"], t["action_name"], t["units"], t["detail"]]
+            for t in tr
+        ],
+        label,
+    )
     vr = veto_rows(a, scheme)
-    _table(wb, SHEET_NAMES["vetoes"],
-           [bilingual("unit_id"), bilingual("unit"), "否决代码 veto_id", bilingual("veto"),
-            bilingual("reason"), bilingual("grade_before"), bilingual("grade_after")],
-           [[v["unit_id"], v["name"], v["veto_id"], v["veto_name"], v["reason"],
-             v["grade_before"], v["grade_after"]] for v in vr], label)
+    _table(
+        wb,
+        SHEET_NAMES["vetoes"],
+        [
+            bilingual("unit_id"),
+            bilingual("unit"),
+            "否决代码 veto_id",
+            bilingual("veto"),
+            bilingual("reason"),
+            bilingual("grade_before"),
+            bilingual("grade_after"),
+        ],
+        [
+            [
+                v["unit_id"],
+                v["name"],
+                v["veto_id"],
+                v["veto_name"],
+                v["reason"],
+                v["grade_before"],
+                v["grade_after"],
+            ]
+            for v in vr
+        ],
+        label,
+    )
     _scheme_sheet(wb, a, scheme, label)
     _about_sheet(wb, a, scheme, label)
     p = Path(path)
-    wb.save(p)
+    with exact_floats():
+        wb.save(p)
     return p
 
 
 def _label_key(key: str) -> str:
     if key.startswith("source:"):
         return key.removeprefix("source:")
-    return {"name": "unit", "category_name": "category",
-            "grade_before_veto": "grade_before"}.get(key, key)
+    return {"name": "unit", "category_name": "category", "grade_before_veto": "grade_before"}.get(
+        key, key
+    )
 
 
 def _scheme_sheet(wb: Workbook, a: Assessment, scheme: Scheme, label: str | None) -> None:
     """The indicator table with the effective weight per category (as a share, 0–1)."""
     cats = categories_present(a, scheme)
     tree = {r["id"]: r for r in scheme_tree_rows(a, scheme)}
-    head = ["指标代码 indicator_id", bilingual("indicator"), "英文名 name_en", "上级 parent",
-            "计量单位 unit", bilingual("direction"), bilingual("kind"), bilingual("source"),
-            bilingual("declared"), "标准化 normalisation", "考察期 horizon", "分母 denominator",
-            "适用类别 categories"]
+    head = [
+        "指标代码 indicator_id",
+        bilingual("indicator"),
+        "英文名 name_en",
+        "上级 parent",
+        "计量单位 unit",
+        bilingual("direction"),
+        bilingual("kind"),
+        bilingual("source"),
+        bilingual("declared"),
+        "标准化 normalisation",
+        "考察期 horizon",
+        "分母 denominator",
+        "适用类别 categories",
+    ]
     head += [f"{category_name(scheme, c)} {bilingual('weight')}" for c in cats]
     rows = []
     for ind in scheme.indicators:
         norm = ind.normalisation or scheme.treatment.normalisation
         horizon = f"{ind.horizon.mode}({ind.horizon.periods})" if ind.horizon else "level"
         row: list[Any] = [
-            ind.id, ind.name, ind.name_en, ind.parent, ind.unit, ind.direction, ind.kind,
-            ind.source, tree[ind.id]["declared"] if ind.id in tree else f"{ind.weight:g}",
-            norm.method, horizon, ind.denominator or "",
+            ind.id,
+            ind.name,
+            ind.name_en,
+            ind.parent,
+            ind.unit,
+            ind.direction,
+            ind.kind,
+            ind.source,
+            tree[ind.id]["declared"] if ind.id in tree else f"{ind.weight:g}",
+            norm.method,
+            horizon,
+            ind.denominator or "",
             "、".join(ind.categories) if ind.categories else "*",
         ]
         row += [tree[ind.id]["effective"][c] if ind.id in tree else None for c in cats]

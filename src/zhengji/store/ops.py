@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from zhengji.bundle.load import build_panel
-from zhengji.bundle.model import Bundle, ObservationRow, UnitRow
+from zhengji.bundle.model import Bundle, ObservationRow, UnitRow, value_key
 from zhengji.bundle.validate import period_format
 from zhengji.engine.panel import Panel, VetoEvent
 from zhengji.engine.result import Assessment
@@ -215,7 +215,7 @@ def import_bundle(session: Session, bundle: Bundle) -> ImportSummary:
     unchanged = 0
     for o in bundle.observations:
         cur = current.get((o.unit_id, o.period, o.indicator_id))
-        if cur is not None and cur[1] == o.value and cur[2] == o.source:
+        if cur is not None and value_key(cur[1]) == value_key(o.value) and cur[2] == o.source:
             unchanged += 1
             continue
         obs_rows.append(
