@@ -536,9 +536,7 @@ def goals(rows: list[Row], input_bytes: float) -> list[str]:
     return lines
 
 
-def markdown(
-    rows: list[Row], args: argparse.Namespace, input_bytes: float, command: str
-) -> str:
+def markdown(rows: list[Row], args: argparse.Namespace, input_bytes: float, command: str) -> str:
     info = machine()
     trows = _table_rows(rows, input_bytes)
     md = [

@@ -39,15 +39,24 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
     a = _files(build_world(tmp_path / "a", seed=7))
     b = _files(build_world(tmp_path / "b", seed=7))
-    assert set(a) >= {"units.csv", "observations.csv", "vetoes.csv", "scheme.toml",
-                      "townships/units.csv", "townships/observations.csv",
-                      "townships/vetoes.csv", "townships/scheme.toml"}
+    assert set(a) >= {
+        "units.csv",
+        "observations.csv",
+        "vetoes.csv",
+        "scheme.toml",
+        "townships/units.csv",
+        "townships/observations.csv",
+        "townships/vetoes.csv",
+        "townships/scheme.toml",
+    }
     assert a == b
 
 
@@ -123,8 +132,11 @@ def test_townships_are_invented_with_one_falsification_case(world: Path) -> None
     assert "synthetic" in case["reason"] and "synthetic" in case["evidence"]
     assert _rows(world / "vetoes.csv") == []  # no invented misconduct for the real counties
     obs = _rows(world / "townships" / "observations.csv")
-    growth = {o["unit_id"]: float(o["value"]) for o in obs
-              if o["indicator_id"] == "rural_income_growth" and o["period"] == "2025"}
+    growth = {
+        o["unit_id"]: float(o["value"])
+        for o in obs
+        if o["indicator_id"] == "rural_income_growth" and o["period"] == "2025"
+    }
     others = np.median([v for u, v in growth.items() if u != case["unit_id"]])
     assert growth[case["unit_id"]] > others + FALSIFIED_INFLATION / 2
 
@@ -144,10 +156,16 @@ def _leaf_weights(scheme: Scheme, category: str) -> dict[str, float]:
     applicable = {i.id for i in scheme.indicators_for(category)}
 
     def walk(node_id: str, share: float, out: dict[str, float]) -> None:
-        kids = [k for k in scheme.children(node_id)
-                if k.id in applicable or k.id in {p.id for p in scheme.pillars}]
-        node = scheme.index if node_id == scheme.index.id else next(
-            p for p in scheme.pillars if p.id == node_id)
+        kids = [
+            k
+            for k in scheme.children(node_id)
+            if k.id in applicable or k.id in {p.id for p in scheme.pillars}
+        ]
+        node = (
+            scheme.index
+            if node_id == scheme.index.id
+            else next(p for p in scheme.pillars if p.id == node_id)
+        )
         if node.weighting.method == "ahp":
             ahp = node.weighting.ahp
             assert ahp is not None and ahp.matrix is not None and ahp.order is not None
@@ -201,7 +219,11 @@ def test_scheme_shows_each_feature(world: Path) -> None:
     assert s.treatment.min_availability == 0.6
     assert {i.horizon.mode for i in s.indicators if i.horizon} == {"change", "slope"}
     assert {i.source for i in s.indicators} == {
-        "statistics", "party_committee", "mass_evaluation", "third_party"}
+        "statistics",
+        "party_committee",
+        "mass_evaluation",
+        "third_party",
+    }
     assert sum(i.denominator is not None for i in s.indicators) >= 2
     methods = {i.normalisation.method for i in s.indicators if i.normalisation}
     assert {"goalposts", "distance_to_target"} <= methods

@@ -67,7 +67,7 @@ def test_means_textbook_values() -> None:
 def test_weighted_geometric_and_harmonic() -> None:
     x = np.array([[1.0, 16.0]])
     w = np.array([3.0, 1.0])
-    assert geometric(x, w)[0] == pytest.approx(16 ** 0.25)
+    assert geometric(x, w)[0] == pytest.approx(16**0.25)
     assert harmonic(x, w)[0] == pytest.approx(1 / (0.75 / 1 + 0.25 / 16))
 
 
@@ -241,9 +241,7 @@ def test_vikor_tzeng_data_scikit_criteria() -> None:
     np.testing.assert_allclose(res.Q, case["Q"], atol=1e-12)
 
 
-@pytest.mark.parametrize(
-    ("key", "weights"), [("W1", [1] * 8), ("W2", [2, 2, 2, 2, 1, 1, 1, 1])]
-)
+@pytest.mark.parametrize(("key", "weights"), [("W1", [1] * 8), ("W2", [2, 2, 2, 2, 1, 1, 1, 1])])
 def test_vikor_opricovic_tzeng2007(key: str, weights: list[float]) -> None:
     """Opricovic & Tzeng 2007 (EJOR 178) via scikit-criteria test_VIKOR_opricovic2007extended.
 

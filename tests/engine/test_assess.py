@@ -379,3 +379,18 @@ def test_missing_values_keep_contributions_exact_in_mixed_trees() -> None:
     res = assess(parse_scheme(text), make_panel(data))
     assert res.contributions.sum(axis=1) == pytest.approx(res.score)
     assert res.contributions[0, 1] == 0 and res.contributions[3, 4] == 0
+
+
+def test_zero_denominator_is_recorded_as_missing() -> None:
+    text = SCHEME.replace(
+        'id = "income"\nname = "收入"', 'id = "income"\nname = "收入"\ndenominator = "accidents"'
+    )
+    data = DATA.copy()
+    data[:, 5] = [1, 2, 0, 4, 5]
+    res = assess(parse_scheme(text), make_panel(data))
+    (rec,) = [t for t in res.treatments if t.action == "denominated"]
+    assert rec.unit_ids == ("u2",) and rec.indicator_id == "income"
+    assert all(type(u) is str for t in res.treatments for u in t.unit_ids)
+    j = res.indicator_ids.index("income")
+    assert np.isnan(res.stages["denominated"][2, j])
+    assert res.stages["denominated"][1, j] == pytest.approx(42000 / 2)

@@ -123,8 +123,9 @@ def test_entropy_nan_counts_available_values_per_column() -> None:
 
 
 @given(
-    X=arrays(np.int64, st.tuples(st.integers(2, 12), st.integers(2, 5)),
-             elements=st.integers(0, 1000)),
+    X=arrays(
+        np.int64, st.tuples(st.integers(2, 12), st.integers(2, 5)), elements=st.integers(0, 1000)
+    ),
     scale=st.floats(0.01, 100),
 )
 def test_entropy_ignores_column_scale(X: np.ndarray, scale: float) -> None:

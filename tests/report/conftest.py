@@ -107,8 +107,10 @@ def assessment() -> Assessment:
     score = contributions.sum(axis=1)
     econ = np.array([70.0, 65.0, 70.0, NAN])
     people = np.array([60.0, 55.0, 85.0, NAN])
-    raw = np.array([[7.1, 1.2, 15000, 88], [5.0, 1.9, 13000, 90], [NAN, 1.5, 17000, 93],
-                    [NAN, NAN, NAN, NAN]], dtype=np.float64)
+    raw = np.array(
+        [[7.1, 1.2, 15000, 88], [5.0, 1.9, 13000, 90], [NAN, 1.5, 17000, 93], [NAN, NAN, NAN, NAN]],
+        dtype=np.float64,
+    )
     return Assessment(
         scheme_id="tiny",
         scheme_version="3",
@@ -126,8 +128,10 @@ def assessment() -> Assessment:
         node_scores={"index": score, "econ": econ, "people": people},
         visible=np.array([65.0, 48.0, 85.0, NAN]),
         latent=np.array([60.0, 90.0, 70.0, NAN]),
-        by_source={"statistics": np.array([66.0, 58.0, 78.0, NAN]),
-                   "mass_evaluation": np.array([50.0, 60.0, 80.0, NAN])},
+        by_source={
+            "statistics": np.array([66.0, 58.0, 78.0, NAN]),
+            "mass_evaluation": np.array([50.0, 60.0, 80.0, NAN]),
+        },
         contributions=contributions,
         weights=weights,
         stages={"raw": raw, "normalised": norm},

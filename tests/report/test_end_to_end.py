@@ -16,8 +16,18 @@ from zhengji.report import write_csv, write_html, write_json, write_xlsx
 from zhengji.report.xlsx import SHEET_NAMES
 from zhengji.scheme.model import Scheme
 
-COUNTIES = ("碧江区", "万山区", "江口县", "玉屏侗族自治县", "石阡县", "思南县",
-            "印江土家族苗族自治县", "德江县", "沿河土家族自治县", "松桃苗族自治县")
+COUNTIES = (
+    "碧江区",
+    "万山区",
+    "江口县",
+    "玉屏侗族自治县",
+    "石阡县",
+    "思南县",
+    "印江土家族苗族自治县",
+    "德江县",
+    "沿河土家族自治县",
+    "松桃苗族自治县",
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +52,15 @@ def test_xlsx_report_of_the_demo(demo: tuple[Assessment, Scheme], tmp_path: Path
     a, scheme = demo
     wb = openpyxl.load_workbook(write_xlsx(a, scheme, tmp_path / "demo.xlsx"))
     stages = [f"各阶段 {s}" for s in a.stages]
-    assert wb.sheetnames == [SHEET_NAMES["ranking"], SHEET_NAMES["contributions"], *stages,
-                             SHEET_NAMES["treatments"], SHEET_NAMES["vetoes"],
-                             SHEET_NAMES["scheme"], SHEET_NAMES["about"]]
+    assert wb.sheetnames == [
+        SHEET_NAMES["ranking"],
+        SHEET_NAMES["contributions"],
+        *stages,
+        SHEET_NAMES["treatments"],
+        SHEET_NAMES["vetoes"],
+        SHEET_NAMES["scheme"],
+        SHEET_NAMES["about"],
+    ]
     assert wb[SHEET_NAMES["ranking"]].max_row == 11
     assert wb[SHEET_NAMES["contributions"]].max_row == 11
     assert wb[SHEET_NAMES["contributions"]].max_column == 3 + 30

@@ -48,7 +48,7 @@ def test_contribution_bars_are_inline_css(assessment: Assessment, scheme: Scheme
 
 def test_ranking_order_in_table(assessment: Assessment, scheme: Scheme) -> None:
     html = render_html(assessment, scheme)
-    ranking = html[html.index('id="ranking"'):html.index('id="details"')]
+    ranking = html[html.index('id="ranking"') : html.index('id="details"')]
     order = [ranking.index(f"#u-{u}") for u in ("u3", "u1", "u2", "u4")]
     assert order == sorted(order)
 

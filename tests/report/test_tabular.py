@@ -37,8 +37,12 @@ def test_to_json_is_strict_json(assessment: Assessment) -> None:
     assert back["label"] == SYNTHETIC_LABEL
     assert back["score"][3] is None
     assert back["stages"]["raw"][2][0] is None
-    assert back["treatments"][0] == {"indicator_id": "rd", "action": "imputed",
-                                     "unit_ids": ["u2"], "detail": "carry_forward"}
+    assert back["treatments"][0] == {
+        "indicator_id": "rd",
+        "action": "imputed",
+        "unit_ids": ["u2"],
+        "detail": "carry_forward",
+    }
     assert back["vetoes"][0]["grade_after"] == "较差"
     assert back["node_weights"]["econ"][2] == [0.0, 1.0]
     real = to_json(dataclasses.replace(assessment, synthetic=False))

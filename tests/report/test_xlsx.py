@@ -17,8 +17,14 @@ from zhengji.scheme.model import Scheme
 def test_sheets_and_rows(assessment: Assessment, scheme: Scheme, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(write_xlsx(assessment, scheme, tmp_path / "r.xlsx"))
     assert wb.sheetnames == [
-        "排名 Ranking", "贡献 Contributions", "各阶段 raw", "各阶段 normalised",
-        "处理记录 Treatments", "否决 Vetoes", "方案 Scheme", "说明 About",
+        "排名 Ranking",
+        "贡献 Contributions",
+        "各阶段 raw",
+        "各阶段 normalised",
+        "处理记录 Treatments",
+        "否决 Vetoes",
+        "方案 Scheme",
+        "说明 About",
     ]
     ranking = wb[SHEET_NAMES["ranking"]]
     assert ranking.max_row == 1 + 4

@@ -52,14 +52,35 @@ def observations(**changes: float) -> list[dict[str, Any]]:
     for year in ("2023", "2024"):
         for k, uid in enumerate(["c1", "c2", "c3"]):
             gdp = 100.0 + 10 * k + (year == "2024") * 0.1
-            rows.append({"unit_id": uid, "period": year, "indicator_id": "gdp",
-                         "value": changes.get(f"{uid}_gdp_{year}", gdp), "source": "statistics",
-                         "evidence": f"公报{year}"})
+            rows.append(
+                {
+                    "unit_id": uid,
+                    "period": year,
+                    "indicator_id": "gdp",
+                    "value": changes.get(f"{uid}_gdp_{year}", gdp),
+                    "source": "statistics",
+                    "evidence": f"公报{year}",
+                }
+            )
             if uid != "c3":
-                rows.append({"unit_id": uid, "period": year, "indicator_id": "sat",
-                             "value": 70.0 + k / 3, "source": "mass_evaluation"})
-    rows.append({"unit_id": "c1", "period": "2024", "indicator_id": "pop", "value": 12.5,
-                 "source": "third_party"})
+                rows.append(
+                    {
+                        "unit_id": uid,
+                        "period": year,
+                        "indicator_id": "sat",
+                        "value": 70.0 + k / 3,
+                        "source": "mass_evaluation",
+                    }
+                )
+    rows.append(
+        {
+            "unit_id": "c1",
+            "period": "2024",
+            "indicator_id": "pop",
+            "value": 12.5,
+            "source": "third_party",
+        }
+    )
     return rows
 
 

@@ -50,7 +50,10 @@ def store(db_url: str) -> Iterator[Store]:
 def assert_panels_equal(a: Panel, b: Panel) -> None:
     assert (a.unit_ids, a.unit_names, a.categories) == (b.unit_ids, b.unit_names, b.categories)
     assert (a.periods, a.variables, a.parents, a.levels) == (
-        b.periods, b.variables, b.parents, b.levels
+        b.periods,
+        b.variables,
+        b.parents,
+        b.levels,
     )
     assert dict(a.attributes) == dict(b.attributes)
     assert a.events == b.events
@@ -170,7 +173,7 @@ def test_failing_import_writes_nothing(store: Store, tmp_path: Path) -> None:
     other = make_bundle(
         tmp_path / "b2",
         units=[*UNITS, {"unit_id": "c4", "name": "丁县"}],
-        scheme=SCHEME.replace('name = "测试"', 'name = "测试二"'),
+        scheme=SCHEME.replace('name = "测试"', 'name = "测试二"\nversion = "2"'),
         c1_gdp_2024=7.0,
     )
     ghost = ObservationRow("ghost", "2024", "gdp", 1.0, "statistics")
@@ -213,7 +216,9 @@ def test_record_run_and_read_it_back(store: Store, tmp_path: Path) -> None:
     assert [u["grade"] for u in run.result["units"]] == list(result.grade)
     assert [r.id for r in store.runs()] == [run_id]
     # the stored inputs rebuild the same result
-    again = assess(bundle.scheme, store.panel(bundle.scheme, summary.import_id, run.unit_ids), "2024")
+    again = assess(
+        bundle.scheme, store.panel(bundle.scheme, summary.import_id, run.unit_ids), "2024"
+    )
     assert again.fingerprint() == run.result_fingerprint
 
 
@@ -226,3 +231,18 @@ def test_record_run_needs_a_known_scheme(store: Store, tmp_path: Path) -> None:
     assert store.run(run_id).scheme_fingerprint == result.scheme_fingerprint
     with pytest.raises(StoreError, match="no assessment run"):
         store.run(run_id + 1)
+
+
+def test_a_changed_scheme_needs_a_new_version(db_url: str, tmp_path: Path) -> None:
+    from zhengji.errors import StoreError
+    from zhengji.scheme import parse_scheme
+    from zhengji.store.ops import scheme_version_id
+
+    base = '[scheme]\nid = "s"\nname = "方案"\nversion = "1"\n[[indicators]]\nid = "x"\nname = "X"\nparent = "index"\n'
+    with Store.open(db_url) as st, st.transaction() as session:
+        first = scheme_version_id(session, parse_scheme(base))
+        assert scheme_version_id(session, parse_scheme(base)) == first
+        with pytest.raises(StoreError, match="already stored with different content"):
+            scheme_version_id(session, parse_scheme(base.replace('name = "X"', 'name = "Y"')))
+        bumped = base.replace('version = "1"', 'version = "2"').replace('name = "X"', 'name = "Y"')
+        assert scheme_version_id(session, parse_scheme(bumped)) != first

@@ -168,7 +168,10 @@ def _assemble(
         events = check_vetoes(tables["vetoes"], scheme, unit_ids, fmt, problems)
     if problems.items:
         n = len(problems.items) + problems.dropped
-        raise DataError(f"{source}: 数据包有 {n} 个问题 bundle has {n} problems", problems.final())
+        raise DataError(
+            f"{source}: 数据包有 {n} 个问题 bundle has {n} problem{'s' if n != 1 else ''}",
+            problems.final(),
+        )
     return Bundle(
         scheme=scheme,
         scheme_text=scheme_text,

@@ -200,8 +200,9 @@ def _write_counties(out: Path, rng: np.random.Generator, seed: int) -> None:
     missing = _missing_cells(rng, unit_ids, MISSING_CANDIDATES, latest=2)
     units = [[c.id, c.name, "", "county", c.category, ZONE_NAMES[c.category]] for c in COUNTIES]
     _write_csv(out / "units.csv", _UNIT_HEADER, units)
-    _write_csv(out / "observations.csv", _OBS_HEADER,
-               _observation_rows(unit_ids, values, meta, missing))
+    _write_csv(
+        out / "observations.csv", _OBS_HEADER, _observation_rows(unit_ids, values, meta, missing)
+    )
     _write_csv(out / "vetoes.csv", _VETO_HEADER, [])
     (out / "scheme.toml").write_bytes(_scheme_bytes("scheme.toml"))
     _write_readme(out, "铜仁市区县示例数据包 Tongren county demo bundle", seed)
@@ -228,8 +229,9 @@ def _write_townships(out: Path, rng: np.random.Generator, seed: int) -> None:
     case = unit_ids[u_case]
     values["rural_income_growth"][-1, u_case] += FALSIFIED_INFLATION
     _write_csv(out / "units.csv", (*_UNIT_HEADER, "county_id"), units)
-    _write_csv(out / "observations.csv", _OBS_HEADER,
-               _observation_rows(unit_ids, values, meta, missing))
+    _write_csv(
+        out / "observations.csv", _OBS_HEADER, _observation_rows(unit_ids, values, meta, missing)
+    )
     veto = [
         case,
         PERIODS[-1],

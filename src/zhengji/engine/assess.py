@@ -56,6 +56,19 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
     units = np.array(panel.unit_ids)
     cats = np.array(panel.categories)
 
+    for j, ind in enumerate(frame.indicators):
+        if ind.denominator is not None:
+            lost = np.isfinite(frame.raw[:, j]) & np.isnan(frame.denominated[t][:, j])
+            if lost.any():
+                records.append(
+                    TreatmentRecord(
+                        ind.id,
+                        "denominated",
+                        tuple(units[lost].tolist()),
+                        f"分母 {ind.denominator} 为零或缺失，按缺失处理 denominator zero or "
+                        "missing: treated as a missing value",
+                    )
+                )
     imputed = _impute(scheme, panel, frame, t, records)
     counted = frame.horizon[t] if scheme.treatment.screen_on == "observed" else imputed
     observed_before = np.isfinite(counted)
@@ -70,7 +83,7 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
             TreatmentRecord(
                 "*",
                 "screened_out",
-                tuple(units[~keep]),
+                tuple(units[~keep].tolist()),
                 f"数据可得率低于 availability below {scheme.treatment.min_availability:.0%}",
             )
         )
@@ -138,7 +151,7 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
             "normalised": _ro(normalised),
         },
         availability=_ro(availability),
-        screened_out=tuple(units[~keep]),
+        screened_out=tuple(units[~keep].tolist()),
         treatments=tuple(records),
         vetoes=vetoes,
         node_weights={k: _ro(v) for k, v in node_weights.items()},
@@ -242,7 +255,9 @@ def _impute(
     units = np.array(panel.unit_ids)
     for j, ind in enumerate(frame.indicators):
         if mask[:, j].any():
-            records.append(TreatmentRecord(ind.id, "imputed", tuple(units[mask[:, j]]), policy))
+            records.append(
+                TreatmentRecord(ind.id, "imputed", tuple(units[mask[:, j]].tolist()), policy)
+            )
     return filled
 
 
@@ -273,12 +288,14 @@ def _treat(
             if touched and not res.log_transformed:
                 records.append(
                     TreatmentRecord(
-                        ind.id, "winsorised", tuple(units[col[list(touched)]]), res.detail
+                        ind.id, "winsorised", tuple(units[col[list(touched)]].tolist()), res.detail
                     )
                 )
             if res.log_transformed:
                 records.append(
-                    TreatmentRecord(ind.id, "log_transformed", tuple(units[col]), res.detail)
+                    TreatmentRecord(
+                        ind.id, "log_transformed", tuple(units[col].tolist()), res.detail
+                    )
                 )
     return out
 

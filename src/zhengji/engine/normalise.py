@@ -310,9 +310,7 @@ def column_mean_sd(
     return mean, np.where(count > 1, sd, np.nan)
 
 
-def _check_matrix_args(
-    mat: FloatArray, specs: Sequence[Spec], dirs: NDArray[Any]
-) -> None:
+def _check_matrix_args(mat: FloatArray, specs: Sequence[Spec], dirs: NDArray[Any]) -> None:
     if mat.ndim != 2:
         raise MethodError(f"需要二维矩阵 expected an (n, k) matrix, got shape {mat.shape}")
     k = mat.shape[1]

@@ -206,9 +206,7 @@ def _correlations(basis: FloatArray, gaps: BoolArray, cols: NDArray[np.intp]) ->
     return r
 
 
-def critic(
-    X: ArrayLike, correlation: Literal["pearson", "spearman"] = "pearson"
-) -> FloatArray:
+def critic(X: ArrayLike, correlation: Literal["pearson", "spearman"] = "pearson") -> FloatArray:
     """CRITIC weights (Diakoulaki et al. 1995): contrast × conflict.
 
     ``c_j = σ_j Σ_k (1 - r_jk)``, ``w_j ∝ c_j``. Apply it to normalised values: on raw data

@@ -113,9 +113,7 @@ class Store:
         with self.transaction() as s:
             return ops.list_imports(s)
 
-    def history(
-        self, unit_id: str, period: str, indicator_id: str
-    ) -> list[ops.ObservationVersion]:
+    def history(self, unit_id: str, period: str, indicator_id: str) -> list[ops.ObservationVersion]:
         """Every version of one value, oldest first."""
         with self.transaction() as s:
             return ops.history(s, unit_id, period, indicator_id)

@@ -117,6 +117,18 @@ def scheme_version_id(session: Session, scheme: Scheme, toml: str | None = None)
     found = session.scalar(select(SchemeVersionRow.id).where(SchemeVersionRow.fingerprint == fp))
     if found is not None:
         return found
+    clash = session.scalar(
+        select(SchemeVersionRow.fingerprint).where(
+            SchemeVersionRow.scheme_id == scheme.id, SchemeVersionRow.version == scheme.version
+        )
+    )
+    if clash is not None:
+        raise StoreError(
+            f"方案 '{scheme.id}' 版本 '{scheme.version}' 已存在但内容不同 scheme '{scheme.id}' "
+            f"version '{scheme.version}' is already stored with different content "
+            f"(fingerprint {clash[:12]}…, this one {fp[:12]}…); a changed scheme needs a new "
+            'version = "…" so past runs stay traceable'
+        )
     row = SchemeVersionRow(
         scheme_id=scheme.id,
         version=scheme.version,
@@ -375,8 +387,16 @@ def history(
     )
     return [
         ObservationVersion(
-            r.id, r.unit_id, r.period, r.indicator_id, r.value, r.source, dict(r.extra),
-            r.import_id, r.supersedes_id, r.recorded_at,
+            r.id,
+            r.unit_id,
+            r.period,
+            r.indicator_id,
+            r.value,
+            r.source,
+            dict(r.extra),
+            r.import_id,
+            r.supersedes_id,
+            r.recorded_at,
         )
         for r in session.scalars(q)
     ]
@@ -405,8 +425,13 @@ def _summary(a: Assessment) -> dict[str, Any]:
         "units": units,
         "screened_out": list(a.screened_out),
         "vetoes": [
-            {"unit_id": v.unit_id, "veto_id": v.veto_id, "grade_before": v.grade_before,
-             "grade_after": v.grade_after, "reason": v.reason}
+            {
+                "unit_id": v.unit_id,
+                "veto_id": v.veto_id,
+                "grade_before": v.grade_before,
+                "grade_after": v.grade_after,
+                "reason": v.reason,
+            }
             for v in a.vetoes
         ],
         "synthetic": a.synthetic,
@@ -485,8 +510,14 @@ def get_run(session: Session, run_id: int) -> RunRecord:
 def list_imports(session: Session) -> list[ImportInfo]:
     """All imports, oldest first."""
     return [
-        ImportInfo(r.id, r.source_path, r.bundle_fingerprint, r.scheme_version_id, r.created_at,
-                   r.rows_added, r.rows_unchanged)
+        ImportInfo(
+            r.id,
+            r.source_path,
+            r.bundle_fingerprint,
+            r.scheme_version_id,
+            r.created_at,
+            r.rows_added,
+            r.rows_unchanged,
+        )
         for r in session.scalars(select(ImportRow).order_by(ImportRow.id))
     ]
-
