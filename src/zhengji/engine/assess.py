@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from zhengji.engine import aggregate, impute, normalise, treat
 from zhengji.engine import weights as weighting
-from zhengji.engine.contrib import allocate, effective_weights, subscores
+from zhengji.engine.contrib import allocate, effective_weights, has_no_nan, subscores
 from zhengji.engine.grades import assign_grades, rank_min
 from zhengji.engine.panel import Panel
 from zhengji.engine.result import Assessment, TreatmentRecord, VetoRecord
@@ -338,7 +338,7 @@ def _aggregate(
         A = _child_values(kids, col, frame.applies, applies)
         W = _child_weights(scheme, node_id, kids, V, A, cats, keep)
         method = _method(scheme, node_id)
-        complete = all_kept and W.strides[0] == 0 and not np.isnan(V).any()
+        complete = all_kept and W.strides[0] == 0 and has_no_nan(V)
         try:
             if complete:
                 w = W[0] / W[0].sum() if W[0].sum() > 0 else W[0]

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from zhengji.scheme.model import Scheme
 
-__all__ = ["allocate", "effective_weights", "is_uniform", "subscores"]
+__all__ = ["allocate", "effective_weights", "has_no_nan", "is_uniform", "subscores"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -59,7 +59,8 @@ def allocate(
     index = scheme.index.id
     if all(m == "arithmetic" for m in methods.values()):
         out = np.multiply(eff, normalised)
-        np.nan_to_num(out, copy=False)
+        if not has_no_nan(out):
+            np.nan_to_num(out, copy=False)
         out[np.isnan(node_scores[index])] = np.nan
         return out
     col = {i: j for j, i in enumerate(indicator_ids)}
@@ -75,7 +76,8 @@ def allocate(
                 # share_k = alloc · w_k v_k / Σ w v, and Σ w v is the node's own score
                 block = out[:, idx[0] : idx[0] + len(idx)]
                 np.multiply(V, W, out=block)
-                np.nan_to_num(block, copy=False)
+                if not has_no_nan(block):
+                    np.nan_to_num(block, copy=False)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     scale = np.where(node_scores[node] != 0, alloc[node] / node_scores[node], 0.0)
                 block *= np.nan_to_num(scale)[:, None]
@@ -105,20 +107,16 @@ def subscores(
 
     NaN for a unit with no observed indicator in the selection.
     """
-    finite = np.isfinite(values)
-    complete = bool(finite.all())
-    clean = values if complete else np.where(finite, values, 0.0)
-    out: dict[str, FloatArray] = {}
     n = values.shape[0]
+    if has_no_nan(values) and is_uniform(eff):
+        return {name: _uniform_subscore(values, eff[0], cols) for name, cols in columns.items()}
+    finite = np.isfinite(values)
+    clean = np.where(finite, values, 0.0)
+    out: dict[str, FloatArray] = {}
     for name, cols in columns.items():
         idx = np.flatnonzero(cols)
         if idx.size == 0:
             out[name] = np.full(n, np.nan)
-            continue
-        if complete and is_uniform(eff):
-            w = np.where(cols, eff[0], 0.0)  # zero weights instead of copying columns
-            tot = float(w.sum())
-            out[name] = clean @ w / tot if tot > 0 else np.full(n, np.nan)
             continue
         w = eff[:, idx] * finite[:, idx]
         tot_v = w.sum(axis=1)
@@ -126,3 +124,16 @@ def subscores(
         with np.errstate(invalid="ignore", divide="ignore"):
             out[name] = np.where(tot_v > 0, num / tot_v, np.nan)
     return out
+
+
+def _uniform_subscore(values: FloatArray, w_row: FloatArray, cols: BoolArray) -> FloatArray:
+    w = np.where(cols, w_row, 0.0)  # zero weights instead of copying the chosen columns
+    tot = float(w.sum())
+    if tot <= 0:
+        return np.full(values.shape[0], np.nan)
+    return np.asarray(values @ w / tot, dtype=np.float64)
+
+
+def has_no_nan(a: FloatArray) -> bool:
+    """No NaN anywhere, without allocating an (n, k) mask (a NaN makes the sum NaN)."""
+    return not np.isnan(np.sum(a))
