@@ -306,9 +306,11 @@ def _normalise(
     specs = [ind.normalisation or scheme.treatment.normalisation for ind in frame.indicators]
     dirs = np.array([1 if ind.direction == "higher" else -1 for ind in frame.indicators])
     labels = np.unique(groups)
+    # Column-major: each pillar's indicators are then one contiguous block, which the
+    # per-pillar weights and aggregations read column by column.
     if labels.size == 1 and keep.all():
-        return normalise.normalise_matrix(X, specs, dirs)
-    out = np.full(X.shape, np.nan)
+        return normalise.normalise_matrix(X, specs, dirs, out=np.empty(X.shape, order="F"))
+    out = np.full(X.shape, np.nan, order="F")
     for g in labels:
         rows = np.flatnonzero((groups == g) & keep)
         if rows.size:

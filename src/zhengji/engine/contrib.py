@@ -64,7 +64,7 @@ def allocate(
         out[np.isnan(node_scores[index])] = np.nan
         return out
     col = {i: j for j, i in enumerate(indicator_ids)}
-    out = np.empty(normalised.shape)
+    out = np.empty(normalised.shape, order="F")  # pillar blocks contiguous, as normalised
     alloc: dict[str, FloatArray] = {index: np.asarray(node_scores[index], dtype=np.float64)}
     for node in scheme.node_ids():
         kids = scheme.children(node)
