@@ -63,7 +63,7 @@ def test_xlsx_report_of_the_demo(demo: tuple[Assessment, Scheme], tmp_path: Path
     ]
     assert wb[SHEET_NAMES["ranking"]].max_row == 11
     assert wb[SHEET_NAMES["contributions"]].max_row == 11
-    assert wb[SHEET_NAMES["contributions"]].max_column == 3 + 30
+    assert wb[SHEET_NAMES["contributions"]].max_column == 3 + 30 + 1  # + synthetic label
     assert all(wb[s].max_row == 11 for s in stages)
     assert wb[SHEET_NAMES["scheme"]].max_row == 31
     assert wb[SHEET_NAMES["vetoes"]].max_row == 1 + len(a.vetoes) == 2

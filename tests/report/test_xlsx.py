@@ -31,7 +31,9 @@ def test_sheets_and_rows(assessment: Assessment, scheme: Scheme, tmp_path: Path)
     assert ranking["A2"].value == "u3" and ranking["B2"].value == 1
     assert ranking["B5"].value is None  # the screened-out unit has no rank
     contrib = wb[SHEET_NAMES["contributions"]]
-    assert contrib.max_row == 5 and contrib.max_column == 3 + 4
+    assert contrib.max_row == 5 and contrib.max_column == 3 + 4 + 1  # + synthetic label column
+    assert contrib.cell(row=1, column=8).value == "数据性质 data"
+    assert contrib.cell(row=3, column=8).value == "示例数据（模拟） / synthetic data"
     assert contrib["D2"].value == 0 and contrib["E2"].value == 42.0  # u3: gdp weight 0, rd 70×0.6
     raw = wb[stage_sheet_name("raw")]
     assert raw["C2"].value is None and raw["E2"].value == 17000

@@ -1,7 +1,8 @@
 """The assessment as an Excel workbook (openpyxl): one sheet per table, bilingual headers.
 
 Row 1 of every table sheet is its header, so the sheets can be read back by machines; the
-synthetic label sits in the page header of every sheet and on the About sheet.
+synthetic label sits in a last column of every row, in the page header of every sheet and on
+the About sheet.
 """
 
 from __future__ import annotations
@@ -65,11 +66,15 @@ def _table(
     label: str | None,
 ) -> None:
     ws = wb.create_sheet(title)
-    ws.append(list(header))
+    # Synthetic data says so on screen too, in a last column of every row (as the CSV does).
+    tail = [label] if label else []
+    ws.append([*header, *(["数据性质 data"] if label else [])])
     for c in ws[1]:
         c.font, c.fill = _HEAD_FONT, _HEAD_FILL
     for r in rows:
-        ws.append([_cell(v) for v in r])
+        ws.append([*(_cell(v) for v in r), *tail])
+    if label:
+        ws.sheet_properties.tabColor = "FFC000"
     ws.freeze_panes = "B2" if len(header) > 1 else "A2"
     for j, h in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(j)].width = max(10, min(40, len(str(h)) * 1.6))
