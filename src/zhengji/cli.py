@@ -201,11 +201,18 @@ def demo(
         bundle_dir = build_world(out / "bundle", seed=seed)
         prog.remove_task(task)
         result = run_bundle(bundle_dir, db_url=db_url, store=True, progress=prog)
+        towns = run_bundle(bundle_dir / "townships", db_url=db_url, store=True, progress=prog)
     console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
     _print_ranking(result.assessment, result.scheme)
     html = _write(result.assessment, result.scheme, out, Format.html)
     xlsx = _write(result.assessment, result.scheme, out, Format.xlsx)
-    console.print(f"报告 report: {html}\n工作簿 workbook: {xlsx}")
+    console.print(f"县级报告 county report: {html}\n工作簿 workbook: {xlsx}")
+    t_html = _write(towns.assessment, towns.scheme, out, Format.html)
+    _write(towns.assessment, towns.scheme, out, Format.xlsx)
+    console.print(
+        f"乡镇考核 township assessment ({len(towns.assessment.unit_ids)} 个乡镇 townships, "
+        f"{len(towns.assessment.vetoes)} 项否决 vetoes): {t_html}"
+    )
     if serve:
         _serve(out, html.name, port)
 
