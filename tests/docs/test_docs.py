@@ -59,3 +59,10 @@ def test_every_cli_command_is_in_the_readme() -> None:
     assert len(names) >= 5
     for name in names:
         assert f"zhengji {name}" in readme, name
+
+
+def test_cli_reference_is_generated_from_the_code() -> None:
+    from zhengji.clidoc import render
+
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert text == render(), "regenerate with: python -m zhengji.clidoc > docs/cli.md"
