@@ -254,6 +254,23 @@ def test_units_need_a_category_when_scheme_declares_them(make_bundle: MakeBundle
     assert len(err.value.problems) == 1
 
 
+def test_context_units_of_other_levels_need_no_category(make_bundle: MakeBundle) -> None:
+    """c1 is a city above the assessed counties: its category belongs to another scheme."""
+    units = UNITS.replace("c1,甲县,,county,,", "c1,甲市,,city,whatever,")
+    units = units.replace(",county,,", ",county,urban,")
+    scheme = SCHEME.replace('name = "测试"\n', 'name = "测试"\nlevels = ["county"]\n', 1)
+    b = load_bundle(make_bundle(units=units, scheme=scheme + CATEGORIES))
+    assert b.panel.levels == ("city", "county", "county")
+    with pytest.raises(DataError) as err:  # an assessed unit still needs a declared category
+        load_bundle(
+            make_bundle(
+                units=units.replace("c3,丙县,,county,urban", "c3,丙县,,county,"),
+                scheme=scheme + CATEGORIES,
+            )
+        )
+    assert "needs one of" in problem_of(err.value, "units.csv", 4, "category")
+
+
 def test_units_categories_free_when_scheme_declares_none(make_bundle: MakeBundle) -> None:
     b = load_bundle(make_bundle(units=UNITS.replace(",county,,", ",county,平原,")))
     assert b.panel.categories == ("平原",) * 3

@@ -119,10 +119,13 @@ def test_outlier_and_gap_in_latest_period(world: Path) -> None:
 
 
 def test_townships_are_invented_with_one_falsification_case(world: Path) -> None:
-    units = _rows(world / "townships" / "units.csv")
+    rows = _rows(world / "townships" / "units.csv")
+    counties = [u for u in rows if u["level"] == "county"]
+    assert counties == _rows(world / "units.csv")  # the same context rows as the county bundle
+    units = [u for u in rows if u["level"] == "township"]
     assert len(units) == 50
     assert len({u["unit_id"] for u in units}) == 50
-    assert Counter(u["county_id"] for u in units) == dict.fromkeys(COUNTY_NAMES, 5)
+    assert Counter(u["parent_id"] for u in units) == dict.fromkeys(COUNTY_NAMES, 5)
     assert not {u["name"] for u in units} & set(COUNTY_NAMES.values())
     vetoes = _rows(world / "townships" / "vetoes.csv")
     assert len(vetoes) == 1

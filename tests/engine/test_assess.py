@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from zhengji.engine.assess import assess
 from zhengji.engine.panel import Panel, VetoEvent
-from zhengji.errors import MethodError
+from zhengji.errors import DataError, MethodError
 from zhengji.scheme import parse_scheme
 from zhengji.scheme.model import Scheme
 
@@ -394,3 +394,26 @@ def test_zero_denominator_is_recorded_as_missing() -> None:
     j = res.indicator_ids.index("income")
     assert np.isnan(res.stages["denominated"][2, j])
     assert res.stages["denominated"][1, j] == pytest.approx(42000 / 2)
+
+
+def test_levels_assess_only_their_units_and_keep_the_rest_as_context() -> None:
+    s = parse_scheme(SCHEME.replace('name = "测试"\n', 'name = "测试"\nlevels = ["township"]\n', 1))
+    base = make_panel(DATA)
+    panel = Panel(
+        **{
+            **base.__dict__,
+            "levels": ("county", "township", "township", "township", "township"),
+            "parents": ("", "u0", "u0", "u0", "u0"),
+        }
+    )
+    res = assess(s, panel)
+    assert res.unit_ids == ("u1", "u2", "u3", "u4")
+    ref = assess(parse_scheme(SCHEME), make_panel(DATA[1:]))
+    assert res.score == pytest.approx(ref.score)
+    with pytest.raises(DataError, match="no unit has a level in"):
+        assess(
+            parse_scheme(
+                SCHEME.replace('name = "测试"\n', 'name = "测试"\nlevels = ["village"]\n', 1)
+            ),
+            panel,
+        )

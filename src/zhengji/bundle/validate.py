@@ -130,7 +130,10 @@ def check_units(table: RawTable, scheme: Scheme, out: Problems) -> list[UnitRow]
         if not cells["name"]:
             out.add(f, num, "name", f"单位名称为空 name is empty for unit '{uid}'")
         cat = cells["category"]
-        if cats and not cat:
+        # A unit of a level the scheme does not assess is context (e.g. the county above
+        # assessed townships): its category belongs to another scheme.
+        assessed = not scheme.levels or cells["level"] in scheme.levels
+        if assessed and cats and not cat:
             out.add(
                 f,
                 num,
@@ -138,7 +141,7 @@ def check_units(table: RawTable, scheme: Scheme, out: Problems) -> list[UnitRow]
                 "缺少类别 the scheme declares categories, so every unit "
                 f"needs one of: {', '.join(sorted(cats))}",
             )
-        elif cats and cat not in cats:
+        elif assessed and cats and cat not in cats:
             out.add(
                 f,
                 num,

@@ -150,6 +150,10 @@ def _fmt(value: float, decimals: int) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0.0 else text
 
 
+def _county_rows() -> list[list[str]]:
+    return [[c.id, c.name, "", "county", c.category, ZONE_NAMES[c.category]] for c in COUNTIES]
+
+
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -198,8 +202,7 @@ def _write_counties(out: Path, rng: np.random.Generator, seed: int) -> None:
     meta = {s.id: (s.decimals, s.source) for s in COUNTY_SPECS}
     meta |= {"population": (2, "statistics"), "elderly_population": (2, "statistics")}
     missing = _missing_cells(rng, unit_ids, MISSING_CANDIDATES, latest=2)
-    units = [[c.id, c.name, "", "county", c.category, ZONE_NAMES[c.category]] for c in COUNTIES]
-    _write_csv(out / "units.csv", _UNIT_HEADER, units)
+    _write_csv(out / "units.csv", _UNIT_HEADER, _county_rows())
     _write_csv(
         out / "observations.csv", _OBS_HEADER, _observation_rows(unit_ids, values, meta, missing)
     )
@@ -218,17 +221,17 @@ def _write_townships(out: Path, rng: np.random.Generator, seed: int) -> None:
     meta = {s.id: (s.decimals, s.source) for s in TOWNSHIP_SPECS}
     candidates = ("waste_treatment", "grid_coverage", "request_resolution", "collective_income")
     missing = _missing_cells(rng, unit_ids, candidates, latest=2)
-    # The county is an attribute column: the township bundle holds no county rows, and a
-    # parent_id must name a unit of the same file.
-    units = [
-        [tid, name, "", "township", "township", ZONE_NAMES[county_cat[parent]], parent]
+    # The counties come first as context rows (the township scheme assesses level "township"
+    # only), identical to the county bundle's, so one store holds one city hierarchy.
+    units = _county_rows() + [
+        [tid, name, parent, "township", "township", ZONE_NAMES[county_cat[parent]]]
         for tid, name, parent in towns
     ]
     # The synthetic falsification case: the township inflated its reported income growth.
     u_case = int(rng.integers(len(unit_ids)))
     case = unit_ids[u_case]
     values["rural_income_growth"][-1, u_case] += FALSIFIED_INFLATION
-    _write_csv(out / "units.csv", (*_UNIT_HEADER, "county_id"), units)
+    _write_csv(out / "units.csv", _UNIT_HEADER, units)
     _write_csv(
         out / "observations.csv", _OBS_HEADER, _observation_rows(unit_ids, values, meta, missing)
     )

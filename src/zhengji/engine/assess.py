@@ -51,6 +51,7 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
             f"{', '.join(panel.periods)}"
         )
     t = panel.period_index(period) if period is not None else len(panel.periods) - 1
+    panel = _assessed_units(scheme, panel)
     frame = _frame(scheme, panel, t)
     records: list[TreatmentRecord] = []
     units = np.array(panel.unit_ids)
@@ -158,6 +159,19 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
         diagnostics={"applies": _ro(frame.applies)},
         synthetic=panel.synthetic or scheme.synthetic,
     )
+
+
+def _assessed_units(scheme: Scheme, panel: Panel) -> Panel:
+    """Only the units of the levels the scheme assesses; the others are context."""
+    if not scheme.levels:
+        return panel
+    rows = [i for i, lv in enumerate(panel.levels) if lv in scheme.levels]
+    if not rows:
+        raise DataError(
+            f"没有需要考核的单位 no unit has a level in {scheme.levels} (levels in the data: "
+            f"{sorted(set(panel.levels))})"
+        )
+    return panel if len(rows) == len(panel.unit_ids) else panel.select(rows)
 
 
 def _ro(a: NDArray[Any]) -> NDArray[Any]:

@@ -5,7 +5,7 @@ Loaders (``zhengji.bundle``) and the store build it; the engine never does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +52,28 @@ class Panel:
         if len(set(self.unit_ids)) != len(self.unit_ids):
             raise ValueError("unit ids must be unique")
         self.values.setflags(write=False)
+
+    def select(self, rows: Sequence[int]) -> Panel:
+        """The same panel restricted to some units (in the given order)."""
+        idx = list(rows)
+        keep = {self.unit_ids[i] for i in idx}
+
+        def pick(col: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(col[i] for i in idx) if col else col
+
+        return Panel(
+            unit_ids=pick(self.unit_ids),
+            unit_names=pick(self.unit_names),
+            categories=pick(self.categories),
+            periods=self.periods,
+            variables=self.variables,
+            values=self.values[:, idx, :],
+            attributes={k: pick(tuple(v)) for k, v in self.attributes.items()},
+            parents=pick(self.parents),
+            levels=pick(self.levels),
+            events=tuple(e for e in self.events if e.unit_id in keep),
+            synthetic=self.synthetic,
+        )
 
     def variable_index(self, variable_id: str) -> int:
         return self.variables.index(variable_id)

@@ -379,7 +379,11 @@ class AggregationDefaults(_Frozen):
 
 # --- the scheme --------------------------------------------------------------------------------
 class Scheme(_Frozen):
-    """A whole assessment scheme. Build with :func:`zhengji.scheme.load_scheme`."""
+    """A whole assessment scheme. Build with :func:`zhengji.scheme.load_scheme`.
+
+    ``levels`` names the unit levels it assesses (e.g. ``["township"]``); units of other levels
+    in the same bundle are context (the hierarchy) and are not scored. Empty: every unit.
+    """
 
     id: Identifier
     name: str
@@ -387,6 +391,7 @@ class Scheme(_Frozen):
     version: str = "1"
     description: str = ""
     synthetic: bool = False
+    levels: list[str] = []
     index: IndexSpec = IndexSpec()
     pillars: list[PillarSpec] = []
     indicators: list[IndicatorSpec]
