@@ -16,7 +16,13 @@ from numpy.typing import NDArray
 
 from zhengji.engine import aggregate, impute, normalise, treat
 from zhengji.engine import weights as weighting
-from zhengji.engine.contrib import allocate, effective_weights, has_no_nan, subscores
+from zhengji.engine.contrib import (
+    allocate,
+    child_block,
+    effective_weights,
+    has_no_nan,
+    subscores,
+)
 from zhengji.engine.grades import assign_grades, rank_min
 from zhengji.engine.panel import Panel
 from zhengji.engine.result import Assessment, TreatmentRecord, VetoRecord
@@ -350,8 +356,8 @@ def _aggregate(
     all_kept = bool(keep.all())
     for node_id in reversed(scheme.node_ids()):
         kids = scheme.children(node_id)
-        V = _child_values(kids, col, normalised, values)
-        A = _child_values(kids, col, frame.applies, applies)
+        V = child_block(kids, col, normalised, values)
+        A = child_block(kids, col, frame.applies, applies)
         W = _child_weights(scheme, node_id, kids, V, A, cats, keep)
         method = _method(scheme, node_id)
         complete = all_kept and W.strides[0] == 0 and has_no_nan(V)
@@ -386,19 +392,6 @@ def _aggregate_general(
     if scheme.treatment.missing == "none":
         unscored |= (A & ~np.isfinite(V)).any(axis=1)
     return Wn, np.where(unscored, np.nan, s)
-
-
-def _child_values(
-    kids: Sequence[PillarSpec | IndicatorSpec],
-    col: dict[str, int],
-    leaves: NDArray[Any],
-    nodes: dict[str, NDArray[Any]],
-) -> NDArray[Any]:
-    """(n, c) values of a node's children; a view when they are adjacent indicator columns."""
-    idx = [col.get(k.id, -1) for k in kids]
-    if idx[0] >= 0 and idx == list(range(idx[0], idx[0] + len(idx))):
-        return leaves[:, idx[0] : idx[0] + len(idx)]
-    return np.stack([leaves[:, col[k.id]] if k.id in col else nodes[k.id] for k in kids], axis=1)
 
 
 def _method(scheme: Scheme, node_id: str) -> str:

@@ -12,13 +12,22 @@ functions here keep them that way, so a uniform scheme costs one row, not an (n,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from zhengji.scheme.model import Scheme
+from zhengji.scheme.model import IndicatorSpec, PillarSpec, Scheme
 
-__all__ = ["allocate", "effective_weights", "has_no_nan", "is_uniform", "subscores"]
+__all__ = [
+    "adjacent_columns",
+    "allocate",
+    "child_block",
+    "effective_weights",
+    "has_no_nan",
+    "is_uniform",
+    "subscores",
+]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -68,25 +77,19 @@ def allocate(
     alloc: dict[str, FloatArray] = {index: np.asarray(node_scores[index], dtype=np.float64)}
     for node in scheme.node_ids():
         kids = scheme.children(node)
-        idx = [col.get(k.id, -1) for k in kids]
         W = node_weights[node]
-        if idx[0] >= 0 and idx == list(range(idx[0], idx[0] + len(idx))):
-            V = normalised[:, idx[0] : idx[0] + len(idx)]
-            if methods[node] == "arithmetic":
-                # share_k = alloc · w_k v_k / Σ w v, and Σ w v is the node's own score
-                block = out[:, idx[0] : idx[0] + len(idx)]
-                np.multiply(V, W, out=block)
-                if not has_no_nan(block):
-                    np.nan_to_num(block, copy=False)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    scale = np.where(node_scores[node] != 0, alloc[node] / node_scores[node], 0.0)
-                block *= np.nan_to_num(scale)[:, None]
-                continue
-        else:
-            V = np.stack(
-                [normalised[:, col[k.id]] if k.id in col else node_scores[k.id] for k in kids],
-                axis=1,
-            )
+        V = child_block(kids, col, normalised, node_scores)
+        cols = adjacent_columns(kids, col)
+        if cols is not None and methods[node] == "arithmetic":
+            # share_k = alloc · w_k v_k / Σ w v, and Σ w v is the node's own score
+            block = out[:, cols]
+            np.multiply(V, W, out=block)
+            if not has_no_nan(block):
+                np.nan_to_num(block, copy=False)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = np.where(node_scores[node] != 0, alloc[node] / node_scores[node], 0.0)
+            block *= np.nan_to_num(scale)[:, None]
+            continue
         share = np.nan_to_num(V * W)
         tot = share.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -98,6 +101,29 @@ def allocate(
             else:
                 alloc[kid.id] = part[:, k]
     return out
+
+
+def adjacent_columns(
+    kids: Sequence[PillarSpec | IndicatorSpec], col: Mapping[str, int]
+) -> slice | None:
+    """The column slice of a node's children when they are adjacent indicators, else None."""
+    idx = [col.get(k.id, -1) for k in kids]
+    if idx[0] >= 0 and idx == list(range(idx[0], idx[0] + len(idx))):
+        return slice(idx[0], idx[0] + len(idx))
+    return None
+
+
+def child_block(
+    kids: Sequence[PillarSpec | IndicatorSpec],
+    col: Mapping[str, int],
+    leaves: NDArray[Any],
+    nodes: Mapping[str, NDArray[Any]],
+) -> NDArray[Any]:
+    """(n, c) values of a node's children; a view when they are adjacent indicator columns."""
+    cols = adjacent_columns(kids, col)
+    if cols is not None:
+        return leaves[:, cols]
+    return np.stack([leaves[:, col[k.id]] if k.id in col else nodes[k.id] for k in kids], axis=1)
 
 
 def subscores(

@@ -11,6 +11,7 @@ import io
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -393,26 +394,8 @@ def to_json(assessment: Assessment) -> dict[str, Any]:
         "weights": a.weights,
         "stages": dict(a.stages),
         "screened_out": list(a.screened_out),
-        "treatments": [
-            {
-                "indicator_id": t.indicator_id,
-                "action": t.action,
-                "unit_ids": [str(x) for x in t.unit_ids],
-                "detail": t.detail,
-            }
-            for t in a.treatments
-        ],
-        "vetoes": [
-            {
-                "unit_id": v.unit_id,
-                "veto_id": v.veto_id,
-                "veto_name": v.veto_name,
-                "reason": v.reason,
-                "grade_before": v.grade_before,
-                "grade_after": v.grade_after,
-            }
-            for v in a.vetoes
-        ],
+        "treatments": [asdict(t) for t in a.treatments],
+        "vetoes": [asdict(v) for v in a.vetoes],
         "diagnostics": dict(a.diagnostics),
     }
     result: dict[str, Any] = _jsonable(out)
