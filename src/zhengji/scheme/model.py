@@ -456,7 +456,7 @@ class Scheme(_Frozen):
         """Ids from the index down to ``node_id``."""
         parents = {p.id: p.parent for p in self.pillars} | {i.id: i.parent for i in self.indicators}
         out = [node_id]
-        while out[-1] in parents:
+        while out[-1] in parents and parents[out[-1]] not in out:  # a cycle is reported elsewhere
             out.append(parents[out[-1]])
         return out[::-1]
 
@@ -488,10 +488,18 @@ def _where(kind: str, items: list[str], item_id: str) -> str:
 
 
 def _cross_pairs(s: Scheme) -> Iterator[tuple[str, str]]:
+    tree = list(_tree_pairs(s))
+    if tree:  # the later rules walk the tree: report a broken tree alone
+        yield from tree
+        return
+    yield from _rule_pairs(s)
+
+
+def _tree_pairs(s: Scheme) -> Iterator[tuple[str, str]]:
+    """Ids unique, parents exist, no cycles, no empty pillars."""
     pil = [p.id for p in s.pillars]
     ind = [i.id for i in s.indicators]
     den = [d.id for d in s.denominators]
-    cats = [c.id for c in s.categories]
     ids = [s.index.id, *pil, *ind, *den]
     seen: set[str] = set()
     for node_id in ids:
@@ -530,6 +538,15 @@ def _cross_pairs(s: Scheme) -> Iterator[tuple[str, str]]:
                 _where("pillars", pil, p.id),
                 "维度下没有指标 no indicators or sub-pillars under it",
             )
+
+
+def _rule_pairs(s: Scheme) -> Iterator[tuple[str, str]]:
+    """Rules across keys of a sound tree: references, overrides, weights, levels, sources."""
+    pil = [p.id for p in s.pillars]
+    ind = [i.id for i in s.indicators]
+    den = [d.id for d in s.denominators]
+    cats = [c.id for c in s.categories]
+    parent_of = {p.id: p.parent for p in s.pillars}
     divisible = set(den) | set(ind)
     for i in s.indicators:
         if i.denominator is not None and i.denominator not in divisible:
