@@ -417,3 +417,22 @@ def test_levels_assess_only_their_units_and_keep_the_rest_as_context() -> None:
             ),
             panel,
         )
+
+
+def test_topsis_ideal_is_not_set_by_a_unit_with_other_weights() -> None:
+    """A unit whose category drops an indicator gets larger weights on the rest; that must not
+    move the ideal point the other units are measured against (second review, t6/t7)."""
+    text = SCHEME.replace("[grades]", '[aggregation]\nmethod = "topsis"\n\n[grades]')
+    s = parse_scheme(text)
+    all_urban = assess(s, make_panel(DATA))
+    one_eco = assess(s, make_panel(DATA, categories=("urban", "eco", "urban", "urban", "urban")))
+    others = [0, 2, 3, 4]
+    assert one_eco.node_scores["econ"][others] == pytest.approx(
+        all_urban.node_scores["econ"][others]
+    )
+    # by hand for the eco unit u1: econ children income, debt (gdp excluded), equal weights
+    n = all_urban.stages["normalised"]
+    r = n[1, [1, 2]]
+    best, worst = n[:, [1, 2]].max(axis=0), n[:, [1, 2]].min(axis=0)
+    d_plus, d_minus = np.hypot(*(0.5 * (r - best))), np.hypot(*(0.5 * (r - worst)))
+    assert one_eco.node_scores["econ"][1] == pytest.approx(100 * d_minus / (d_plus + d_minus))

@@ -251,15 +251,20 @@ def test_unknown_denominator_lists_the_declared_ones() -> None:
 
 def test_a_cycle_of_pillars_is_reported_not_looped_on() -> None:
     text = BASE.replace(
-        'id = "econ"\nname = "经济"\nparent = "index"', 'id = "econ"\nname = "经济"\nparent = "green"'
-    ).replace('id = "green"\nname = "生态"\nparent = "index"', 'id = "green"\nname = "生态"\nparent = "econ"')
+        'id = "econ"\nname = "经济"\nparent = "index"',
+        'id = "econ"\nname = "经济"\nparent = "green"',
+    ).replace(
+        'id = "green"\nname = "生态"\nparent = "index"',
+        'id = "green"\nname = "生态"\nparent = "econ"',
+    )
     with pytest.raises(SchemeError, match=r"pillars\[0\]\(id=econ\)\.parent: 上级成环"):
         parse_scheme(text)
 
 
 def test_a_parent_typo_under_category_overrides_is_reported_not_a_crash() -> None:
-    text = BASE.replace('exclude = ["gdp_growth"]', 'weights = { econ = 2 }').replace(
-        'id = "econ"\nname = "经济"\nparent = "index"', 'id = "econ"\nname = "经济"\nparent = "indx"'
+    text = BASE.replace('exclude = ["gdp_growth"]', "weights = { econ = 2 }").replace(
+        'id = "econ"\nname = "经济"\nparent = "index"',
+        'id = "econ"\nname = "经济"\nparent = "indx"',
     )
     with pytest.raises(SchemeError, match=r"pillars\[0\]\(id=econ\)\.parent: 上级不存在 'indx'"):
         parse_scheme(text)

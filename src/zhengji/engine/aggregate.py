@@ -283,10 +283,12 @@ def topsis(
 ) -> FloatArray:
     """TOPSIS closeness ``D⁻ / (D⁺ + D⁻)`` to the ideal (Hwang & Yoon 1981), higher = better.
 
-    Ideal = best column value of the weighted normalised matrix (max for benefit, min for
-    cost), anti-ideal = worst. A row with NaN measures its distances over its available
-    columns only; weights are not re-normalised per row because they also define the ideal.
-    A row equal to both ideal and anti-ideal (all its columns constant) scores 0.5.
+    Ideal = best value of each normalised column (max for benefit, min for cost), anti-ideal =
+    worst; a row's distances weigh each column by that row's weight: ``Σ w²(r − r*)²``. With
+    one weight vector this is exactly the textbook weighted-matrix form; with per-row weights
+    (categories, gaps) a unit's own weights cannot move the ideal that others are measured
+    against. A row with NaN measures its distances over its available columns only. A row
+    equal to both ideal and anti-ideal (all its columns constant) scores 0.5.
     """
     if normalisation not in ("vector", "minmax", "none"):
         raise MethodError(
@@ -308,8 +310,8 @@ def topsis(
         norm = np.sqrt(sq)
     t_v = np.ones(k) if normalisation == "minmax" else t
 
-    def weighted(sl: slice) -> tuple[FloatArray, BoolArray]:
-        """Rows ``sl`` of the weighted normalised matrix and their usable cells."""
+    def normalised(sl: slice) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """Rows ``sl``: normalised values, each row's weights (sum 1), usable cells."""
         block, Wb = X[sl], _rows(w, sl)
         present = ~np.isnan(block)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -322,22 +324,22 @@ def topsis(
                 Rm = block
             total = Wb.sum(axis=-1, keepdims=True)
             mask = present & (Wb > 0)
-            return np.where(mask, Rm * Wb / total, 0.0), mask
+            return np.where(mask, Rm, 0.0), np.where(mask, Wb / total, 0.0), mask
 
-    v_hi, v_lo = np.full(k, -np.inf), np.full(k, np.inf)
+    r_hi, r_lo = np.full(k, -np.inf), np.full(k, np.inf)
     for sl in _blocks(n, k):
-        V, mask = weighted(sl)
-        np.maximum(v_hi, np.where(mask, V, -np.inf).max(axis=0, initial=-np.inf), out=v_hi)
-        np.minimum(v_lo, np.where(mask, V, np.inf).min(axis=0, initial=np.inf), out=v_lo)
-    unused = np.isinf(v_hi)  # no usable cell in the column
-    v_hi[unused], v_lo[unused] = 0.0, 0.0
-    pis = np.where(t_v > 0, v_hi, v_lo)
-    nis = np.where(t_v > 0, v_lo, v_hi)
+        R, _, mask = normalised(sl)
+        np.maximum(r_hi, np.where(mask, R, -np.inf).max(axis=0, initial=-np.inf), out=r_hi)
+        np.minimum(r_lo, np.where(mask, R, np.inf).min(axis=0, initial=np.inf), out=r_lo)
+    unused = np.isinf(r_hi)  # no usable cell in the column
+    r_hi[unused], r_lo[unused] = 0.0, 0.0
+    pis = np.where(t_v > 0, r_hi, r_lo)
+    nis = np.where(t_v > 0, r_lo, r_hi)
     out = np.empty(n)
     for sl in _blocks(n, k):
-        V, mask = weighted(sl)
-        d_plus = np.sqrt((np.where(mask, V - pis, 0.0) ** 2).sum(axis=1))
-        d_minus = np.sqrt((np.where(mask, V - nis, 0.0) ** 2).sum(axis=1))
+        R, W, mask = normalised(sl)
+        d_plus = np.sqrt((np.where(mask, W * (R - pis), 0.0) ** 2).sum(axis=1))
+        d_minus = np.sqrt((np.where(mask, W * (R - nis), 0.0) ** 2).sum(axis=1))
         span_d = d_plus + d_minus
         with np.errstate(invalid="ignore", divide="ignore"):
             closeness = np.where(span_d > 0, d_minus / span_d, 0.5)
