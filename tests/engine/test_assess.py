@@ -436,3 +436,27 @@ def test_topsis_ideal_is_not_set_by_a_unit_with_other_weights() -> None:
     best, worst = n[:, [1, 2]].max(axis=0), n[:, [1, 2]].min(axis=0)
     d_plus, d_minus = np.hypot(*(0.5 * (r - best))), np.hypot(*(0.5 * (r - worst)))
     assert one_eco.node_scores["econ"][1] == pytest.approx(100 * d_minus / (d_plus + d_minus))
+
+
+def test_horizon_longer_than_the_data_is_a_clear_error() -> None:
+    text = SCHEME.replace(
+        'id = "forest"\nname = "森林"\nparent = "green"\nkind = "latent"',
+        'id = "forest"\nname = "森林"\nparent = "green"\nkind = "latent"\n'
+        'horizon = { mode = "slope", periods = 5 }',
+    )
+    with pytest.raises(DataError, match=r"'forest'.*6 期.*slope over 5 periods.*2020"):
+        assess(parse_scheme(text), make_panel(np.stack([DATA, DATA, DATA])))
+
+
+def test_a_unit_without_any_data_is_screened_out_and_says_why(scheme: Scheme) -> None:
+    data = DATA.copy()
+    data[2, :5] = np.nan
+    res = assess(scheme, make_panel(data))
+    assert res.screened_out == ("u2",)
+    rec = next(t for t in res.treatments if t.action == "screened_out")
+    assert rec.unit_ids == ("u2",) and "no data" in rec.detail
+
+
+def test_undeclared_category_is_bad_input(scheme: Scheme) -> None:
+    with pytest.raises(DataError, match=r"\['zzz'\] are not declared"):
+        assess(scheme, make_panel(DATA, categories=("urban", "zzz", "urban", "eco", "urban")))

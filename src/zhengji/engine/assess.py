@@ -83,15 +83,16 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
     availability = np.where(
         n_app > 0, (observed_before & frame.applies).sum(axis=1) / np.maximum(n_app, 1), 0.0
     )
-    keep = availability >= scheme.treatment.min_availability
-    keep &= n_app > 0
+    keep = (availability >= scheme.treatment.min_availability) & (availability > 0)
     if not keep.all():
         records.append(
             TreatmentRecord(
                 "*",
                 "screened_out",
                 tuple(units[~keep].tolist()),
-                f"数据可得率低于 availability below {scheme.treatment.min_availability:.0%}",
+                f"数据可得率低于 availability below {scheme.treatment.min_availability:.0%}"
+                if scheme.treatment.min_availability > 0
+                else "本期无数据 no data for the period",
             )
         )
     if not keep.all():
@@ -195,6 +196,14 @@ def _frame(scheme: Scheme, panel: Panel, t: int) -> _Frame:
     if missing:
         raise DataError(f"面板缺少指标 panel has no data column for indicators: {missing}")
     cats = np.array(panel.categories)
+    declared = {c.id for c in scheme.categories}
+    if declared:
+        unknown = sorted({str(c) for c in cats} - declared)
+        if unknown:
+            raise DataError(
+                f"未声明的类别 categories {unknown} are not declared in scheme '{scheme.id}' "
+                f"(declared: {sorted(declared)})"
+            )
     applies = np.zeros((len(panel.unit_ids), len(inds)), dtype=bool)
     for c in np.unique(cats):
         ids = {i.id for i in scheme.indicators_for(str(c) if c else None)}
@@ -214,6 +223,15 @@ def _frame(scheme: Scheme, panel: Panel, t: int) -> _Frame:
                     den[:, :, j] = np.where(d != 0, series[:, :, j] / d, np.nan)
             if ind.scale != 1:
                 den[:, :, j] *= ind.scale
+    for ind in inds:
+        h = ind.horizon
+        if h is not None and h.mode != "level" and t < h.periods:
+            raise DataError(
+                f"指标 '{ind.id}' 的考察期需要 {h.periods + 1} 期数据 the {h.mode} over "
+                f"{h.periods} periods needs data from {h.periods} periods before "
+                f"{panel.periods[t]}, but the data start at {panel.periods[0]}; assess a "
+                "later period or shorten the horizon"
+            )
     hor = den
     if any(i.horizon is not None and i.horizon.mode != "level" for i in inds):
         hor = np.array(den)
