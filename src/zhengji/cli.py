@@ -62,6 +62,17 @@ def _friendly(fn: F) -> F:
                 f"[bold red]错误 error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
             )
             raise typer.Exit(2) from None
+        except OSError as exc:  # a file in the way, open in Excel, no permission, disk full
+            where = f" {exc.filename}" if exc.filename else ""
+            why = exc.strerror or str(exc)
+            err_console.print(
+                f"[bold red]文件错误 file error:[/]{escape(where)}: {escape(why)}"
+                " — 请检查路径、权限，或关闭正在使用该文件的程序 check the path and permissions, "
+                "or close the program that has the file open",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -75,7 +86,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="显示版本 Show the version."
+        ),
     ] = False,
 ) -> None:
     """zhengji 政绩."""
@@ -103,7 +117,7 @@ def assess(
     ] = None,
     store: Annotated[bool, typer.Option(help="记录本次考核 record the run in the store")] = True,
 ) -> None:
-    """Run the assessment of a bundle 执行考核: print the ranking and write reports."""
+    """执行考核 Assess a bundle: print the ranking, record the run, write reports."""
     from zhengji.pipeline import run_bundle
 
     with _progress() as prog:
@@ -124,7 +138,7 @@ def reproduce(
     run_id: Annotated[int, typer.Argument(help="考核记录编号 stored run id")],
     db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
 ) -> None:
-    """Rebuild a stored run from the store and check it matches 复现历史考核结果."""
+    """复现历史考核 Rebuild a stored run from the store and check that it matches."""
     from zhengji.pipeline import reproduce_run
 
     fp = reproduce_run(run_id, db_url=db)
@@ -136,7 +150,7 @@ def reproduce(
 def runs(
     db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
 ) -> None:
-    """List stored assessment runs 历次考核记录."""
+    """历次考核记录 List the stored assessment runs."""
     from zhengji.store import Store
 
     with Store.open(db) as st:
@@ -158,13 +172,13 @@ def runs(
 @scheme_app.command("check")
 @_friendly
 def scheme_check(
-    file: Annotated[Path, typer.Argument(help="方案文件 scheme TOML file")],
+    file: Annotated[Path, typer.Argument(help="方案文件或数据包目录 scheme TOML file or bundle")],
 ) -> None:
-    """Validate a scheme file and show its tree with nominal weights 检查考核方案."""
+    """检查考核方案 Validate a scheme and show its tree with nominal weights."""
     from zhengji.scheme import load_scheme, scheme_fingerprint
     from zhengji.scheme.weights import nominal_weights
 
-    sch = load_scheme(file)
+    sch = load_scheme(file / "scheme.toml" if file.is_dir() else file)
     weights = nominal_weights(sch, None)
     root = Tree(f"[bold]{sch.name}[/] ({sch.id} v{sch.version})")
     nodes = {sch.index.id: root}
@@ -189,7 +203,7 @@ def demo(
     serve: Annotated[bool, typer.Option(help="启动本地服务 serve the report locally")] = True,
     port: Annotated[int | None, typer.Option(help="端口 port (ZHENGJI_PORT)")] = None,
 ) -> None:
-    """Build the synthetic Tongren world, assess it, write and serve the reports 演示."""
+    """演示 Build the synthetic Tongren world, assess it, write and serve the reports."""
     from zhengji.demo import SYNTHETIC_LABEL
     from zhengji.demo.world import build_world
     from zhengji.pipeline import run_bundle

@@ -28,7 +28,9 @@ SETTINGS: tuple[Setting, ...] = (
         "sqlite:///zhengji.db",
         "SQLAlchemy URL of the store 数据库地址; PostgreSQL: postgresql+psycopg://user@host/db",
     ),
-    Setting("lang", "zh", "Language of the HTML report 报告语言: zh or en (the console is bilingual)"),
+    Setting(
+        "lang", "zh", "Language of the HTML report 报告语言: zh or en (the console is bilingual)"
+    ),
     Setting("host", "127.0.0.1", "Address `zhengji demo` serves on 服务地址 (loopback by default)"),
     Setting("port", "8321", "Port `zhengji demo` serves on 服务端口 (0 = any free port)"),
 )

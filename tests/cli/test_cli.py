@@ -142,3 +142,19 @@ def test_unknown_period_is_bad_input(tmp_path: Path) -> None:
     r = zhengji("assess", str(ASEM), "--no-store", "--period", "2030", cwd=tmp_path)
     assert r.returncode == 2
     assert "2030" in r.stderr and "2018" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_scheme_check_accepts_the_bundle_directory(tmp_path: Path) -> None:
+    r = zhengji("scheme", "check", str(ASEM), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "valid" in r.stdout
+
+
+def test_a_file_in_the_way_is_a_friendly_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("not a directory", encoding="utf-8")
+    r = zhengji(
+        "assess", str(ASEM), "--no-store", "--format", "csv", "--out", str(blocker), cwd=tmp_path
+    )
+    assert r.returncode == 2
+    assert "文件错误 file error" in r.stderr and "Traceback" not in r.stderr

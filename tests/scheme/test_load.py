@@ -268,3 +268,9 @@ def test_a_parent_typo_under_category_overrides_is_reported_not_a_crash() -> Non
     )
     with pytest.raises(SchemeError, match=r"pillars\[0\]\(id=econ\)\.parent: 上级不存在 'indx'"):
         parse_scheme(text)
+
+
+def test_plain_value_errors_lead_in_chinese() -> None:
+    with pytest.raises(SchemeError) as exc:
+        parse_scheme(BASE.replace("weight = 2\n", "weight = -2\n", 1))
+    assert "pillars[0](id=econ).weight: 数值过小" in str(exc.value)

@@ -25,7 +25,10 @@ def load_scheme(path: str | Path) -> Scheme:
     except FileNotFoundError:
         raise SchemeError(f"方案文件不存在 scheme file not found: {p}") from None
     except UnicodeDecodeError as exc:
-        raise SchemeError(f"{p}: not UTF-8 text ({exc}); save the file as UTF-8") from None
+        raise SchemeError(
+            f"{p}: 文件不是 UTF-8 编码 not UTF-8 text ({exc}); 请用记事本等另存为 UTF-8 "
+            "save the file as UTF-8"
+        ) from None
     return parse_scheme(text, source=str(p))
 
 
@@ -141,4 +144,29 @@ def _message(err: Any) -> str:
         return f"不允许的取值 not allowed: {msg}"
     if err["type"] == "union_tag_invalid":
         return f"不允许的方法 unknown method: {msg}"
-    return msg
+    if any("\u4e00" <= ch <= "\u9fff" for ch in msg):
+        return msg  # our own rules already speak Chinese first
+    return f"{_ZH.get(str(err['type']), '取值无效')} {msg}"
+
+
+# Chinese heads for pydantic's error types (the English detail follows).
+_ZH = {
+    "greater_than": "数值过小",
+    "greater_than_equal": "数值过小",
+    "less_than": "数值过大",
+    "less_than_equal": "数值过大",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文本",
+    "string_pattern_mismatch": "编号格式不对（字母开头，只含字母、数字、_ . -）",
+    "string_too_long": "文本过长",
+    "list_type": "应为列表 [...]",
+    "dict_type": "应为表 {...}",
+    "model_type": "应为表 {...}",
+    "value_error": "取值无效",
+}
