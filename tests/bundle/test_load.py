@@ -424,3 +424,10 @@ def test_asem_xlsx_from_csv_has_the_same_fingerprint_and_reimports_nothing(tmp_p
         second = st.import_bundle(xlsx_bundle)
     assert first.rows_added == 2639
     assert second.rows_added == 0
+
+
+def test_old_excel_or_ods_file_gets_a_save_as_hint(tmp_path: Path) -> None:
+    f = tmp_path / "data.xls"
+    f.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(DataError, match=r"另存为 \.xlsx"):
+        load_bundle(f)

@@ -50,7 +50,10 @@ def load_bundle(path: str | Path) -> Bundle:
         )
     if p.suffix.lower() == ".xlsx":
         return _load_workbook(p, source=p)
-    raise DataError(f"{p}: 不支持的文件 expected a bundle directory or an .xlsx workbook")
+    hint = ""
+    if p.suffix.lower() in {".xls", ".ods", ".et", ".numbers", ".xlsm", ".xlsb"}:
+        hint = "; 请在表格软件中另存为 .xlsx save it as an Excel .xlsx workbook"
+    raise DataError(f"{p}: 不支持的文件 expected a bundle directory or an .xlsx workbook{hint}")
 
 
 def _load_csv_dir(d: Path) -> Bundle:
