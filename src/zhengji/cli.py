@@ -263,7 +263,7 @@ def _print_ranking(assessment: Any, scheme: Any) -> None:
     table = Table(title=title, caption=caption)
     table.add_column("排名", justify="right", no_wrap=True, min_width=4)
     table.add_column("单位", no_wrap=True, min_width=8, max_width=22, overflow="ellipsis")
-    table.add_column("类别", min_width=8, max_width=12, overflow="ellipsis", no_wrap=True)
+    table.add_column("类别", min_width=8, max_width=16, overflow="ellipsis", no_wrap=True)
     table.add_column("等次", no_wrap=True, min_width=6)
     for col in ("得分", "显绩", "潜绩"):
         table.add_column(col, justify="right", no_wrap=True, min_width=5)
