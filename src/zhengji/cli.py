@@ -169,6 +169,47 @@ def runs(
     console.print(table)
 
 
+@app.command()
+@_friendly
+def history(
+    unit: Annotated[str, typer.Argument(help="单位编号 unit_id")],
+    period: Annotated[str, typer.Argument(help="考核期 period")],
+    indicator: Annotated[str, typer.Argument(help="指标编号 indicator_id")],
+    db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
+) -> None:
+    """数值历史 Every stored version of one figure, oldest first (corrections never overwrite)."""
+    from zhengji.errors import StoreError
+    from zhengji.store import Store
+
+    with Store.open(db) as st:
+        versions = st.history(unit, period, indicator)
+    if not versions:
+        raise StoreError(
+            f"库中没有该数值 no stored value for unit '{unit}', period '{period}', "
+            f"indicator '{indicator}'"
+        )
+    table = Table(title=f"{unit} · {period} · {indicator}")
+    for col in (
+        "版本 row",
+        "数值 value",
+        "来源 source",
+        "导入 import",
+        "取代 supersedes",
+        "记录时间 recorded",
+    ):
+        table.add_column(col)
+    for v in versions:
+        table.add_row(
+            str(v.id),
+            repr(v.value),
+            v.source,
+            str(v.import_id),
+            str(v.supersedes_id or "—"),
+            v.recorded_at.isoformat(timespec="seconds"),
+        )
+    console.print(table)
+
+
 @scheme_app.command("check")
 @_friendly
 def scheme_check(

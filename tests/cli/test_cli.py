@@ -158,3 +158,22 @@ def test_a_file_in_the_way_is_a_friendly_error(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert "文件错误 file error" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_history_shows_every_version_of_a_corrected_value(tmp_path: Path) -> None:
+    b = _copy_bundle(tmp_path / "b")
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    assert zhengji("assess", str(b), "--db", db, cwd=tmp_path).returncode == 0
+    text = (b / "observations.csv").read_text(encoding="utf-8-sig")
+    assert "AUT,2018,LPI,4.097985,statistics" in text
+    (b / "observations.csv").write_text(
+        text.replace("AUT,2018,LPI,4.097985,", "AUT,2018,LPI,4.2,"), encoding="utf-8"
+    )
+    assert zhengji("assess", str(b), "--db", db, cwd=tmp_path).returncode == 0
+    r = zhengji("history", "AUT", "2018", "LPI", "--db", db, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    first = next(line for line in r.stdout.splitlines() if "4.097985" in line)
+    second = next(line for line in r.stdout.splitlines() if "4.2 " in line)
+    assert "—" in first and " 1 " in second  # the correction supersedes row 1
+    missing = zhengji("history", "AUT", "2018", "NOPE", "--db", db, cwd=tmp_path)
+    assert missing.returncode == 2 and "no stored value" in missing.stderr
