@@ -274,3 +274,36 @@ def test_plain_value_errors_lead_in_chinese() -> None:
     with pytest.raises(SchemeError) as exc:
         parse_scheme(BASE.replace("weight = 2\n", "weight = -2\n", 1))
     assert "pillars[0](id=econ).weight: 数值过小" in str(exc.value)
+
+
+INTEGRITY = """
+[[denominators]]
+id = "electricity"
+name = "用电量增速"
+
+[[vetoes]]
+id = "falsification"
+name = "数据造假"
+cap = "较差"
+
+[integrity]
+veto = "falsification"
+
+[[integrity.proxies]]
+indicator = "gdp_growth"
+proxies = ["electricity"]
+
+[[integrity.targets]]
+indicator = "gdp_growth"
+target = 7.0
+"""
+
+
+def test_integrity_section_round_trips_and_checks_names() -> None:
+    s = parse_scheme(BASE + INTEGRITY)
+    assert s.integrity.proxies[0].proxies == ["electricity"]
+    assert parse_scheme(dump_scheme(s)) == s
+    with pytest.raises(SchemeError, match=r"integrity\.proxies\[0\]: 'power' 未声明"):
+        parse_scheme(BASE + INTEGRITY.replace('proxies = ["electricity"]', 'proxies = ["power"]'))
+    with pytest.raises(SchemeError, match=r"integrity\.veto: 否决规则不存在"):
+        parse_scheme(BASE + INTEGRITY.replace('veto = "falsification"', 'veto = "fraud"'))

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AHPSpec",
+    "AdditiveCheck",
     "Category",
     "DenominatorSpec",
     "DistanceToTarget",
@@ -27,13 +28,16 @@ __all__ = [
     "Horizon",
     "IndexSpec",
     "IndicatorSpec",
+    "IntegritySpec",
     "MinMax",
     "Normalisation",
     "Percentile",
     "PillarSpec",
+    "ProxyCheck",
     "Rank",
     "Scheme",
     "SourceWeights",
+    "TargetCheck",
     "Treatment",
     "Veto",
     "Weighting",
@@ -354,6 +358,43 @@ class Veto(_Frozen):
     description: str = ""
 
 
+class ProxyCheck(_Frozen):
+    """A key indicator and the proxies its reported growth is checked against (Li Keqiang index)."""
+
+    indicator: Identifier
+    proxies: list[Identifier] = Field(min_length=1)
+
+
+class AdditiveCheck(_Frozen):
+    """An additive indicator: children (e.g. townships) must sum to their parent's figure."""
+
+    indicator: Identifier
+    tolerance: float = Field(0.01, ge=0)
+
+
+class TargetCheck(_Frozen):
+    """A declared target: bunching just at or above it is a sign of managed figures."""
+
+    indicator: Identifier
+    target: float
+    window: float = Field(0.5, gt=0)
+
+
+class IntegritySpec(_Frozen):
+    """What ``zhengji screen`` checks (数据真实性核查), declared with the scheme.
+
+    ``digits``: run the digit tests on every unit's reported statistics; ``proxies``,
+    ``additive``, ``targets``: the structural checks; ``veto``: the veto a confirmed
+    falsification triggers.
+    """
+
+    digits: bool = True
+    proxies: list[ProxyCheck] = []
+    additive: list[AdditiveCheck] = []
+    targets: list[TargetCheck] = []
+    veto: Identifier | None = None
+
+
 class SourceWeights(_Frozen):
     """Weights of the evaluating parties (多元评价): ``decompose`` only reports a sub-score per
     source; ``reweight`` rescales indicator weights so each source carries its declared share."""
@@ -402,6 +443,7 @@ class Scheme(_Frozen):
     grades: Grades = Grades()
     vetoes: list[Veto] = []
     sources: SourceWeights = SourceWeights()
+    integrity: IntegritySpec = IntegritySpec()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scheme:
@@ -650,3 +692,28 @@ def _rule_pairs(s: Scheme) -> Iterator[tuple[str, str]]:
                     f"sources.weights.{src}",
                     f"没有指标来自 '{src}' no indicator has this source; remove the weight",
                 )
+    yield from _integrity_pairs(s, divisible)
+
+
+def _integrity_pairs(s: Scheme, declared: set[str]) -> Iterator[tuple[str, str]]:
+    """Every variable an integrity check names must be declared; the veto must exist."""
+    spec = s.integrity
+    groups: list[tuple[str, list[list[str]]]] = [
+        ("proxies", [[p.indicator, *p.proxies] for p in spec.proxies]),
+        ("additive", [[a.indicator] for a in spec.additive]),
+        ("targets", [[t.indicator] for t in spec.targets]),
+    ]
+    for kind, entries in groups:
+        for n, names in enumerate(entries):
+            for name in names:
+                if name not in declared:
+                    yield (
+                        f"integrity.{kind}[{n}]",
+                        f"'{name}' 未声明 is not a declared indicator or denominator",
+                    )
+    if spec.veto is not None and spec.veto not in {v.id for v in s.vetoes}:
+        yield (
+            "integrity.veto",
+            f"否决规则不存在 veto '{spec.veto}' is not in [[vetoes]]; declared: "
+            f"{[v.id for v in s.vetoes]}",
+        )
