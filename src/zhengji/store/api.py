@@ -6,9 +6,10 @@ methods, nothing else to manage. Database errors surface as :class:`StoreError`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +19,7 @@ from zhengji.engine.panel import Panel
 from zhengji.engine.result import Assessment
 from zhengji.errors import StoreError
 from zhengji.scheme.model import Scheme
+from zhengji.store import findings as findings_ops
 from zhengji.store import ops
 from zhengji.store.db import current_revision, head_revision, make_engine, migrate, resolve_url
 
@@ -117,3 +119,29 @@ class Store:
         """Every version of one value, oldest first."""
         with self.transaction() as s:
             return ops.history(s, unit_id, period, indicator_id)
+
+    # --- integrity findings (see zhengji.store.findings) ---
+    def record_screen(
+        self,
+        scheme: Scheme,
+        findings: Sequence[findings_ops.FindingLike],
+        as_of_import_id: int | None,
+        not_tested: Sequence[Mapping[str, Any]] = (),
+    ) -> int:
+        """Store a screening and its findings; returns the screen id."""
+        with self.transaction() as s:
+            return findings_ops.record_screen(s, scheme, findings, as_of_import_id, not_tested)
+
+    def findings(
+        self, screen_id: int | None = None, finding_id: int | None = None
+    ) -> list[findings_ops.StoredFinding]:
+        """Findings of a screen (default: the latest) with their review state."""
+        with self.transaction() as s:
+            return findings_ops.list_findings(s, screen_id, finding_id)
+
+    def act_on_finding(
+        self, scheme: Scheme | None, finding_id: int, action: str, actor: str, text: str
+    ) -> str:
+        """Explain, confirm or dismiss a finding; confirming records the veto. New state."""
+        with self.transaction() as s:
+            return findings_ops.act_on_finding(s, scheme, finding_id, action, actor, text)

@@ -16,9 +16,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "AssessmentRunRow",
     "Base",
+    "FindingEventRow",
+    "FindingRow",
     "ImportRow",
     "ObservationRecord",
     "SchemeVersionRow",
+    "ScreenRow",
     "UnitRecord",
     "VetoEventRecord",
 ]
@@ -120,3 +123,48 @@ class AssessmentRunRow(Base):
     as_of_import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
     created_at: Mapped[dt.datetime] = mapped_column()
     result: Mapped[dict[str, Any]]
+
+
+class ScreenRow(Base):
+    """One integrity screening of the store's data (append-only)."""
+
+    __tablename__ = "screens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_versions.id"))
+    as_of_import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    created_at: Mapped[dt.datetime] = mapped_column()
+    not_tested: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class FindingRow(Base):
+    """A finding of a screen: the evidence as it was when found (append-only)."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_screen", "screen_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screen_id: Mapped[int] = mapped_column(ForeignKey("screens.id"))
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    indicator_id: Mapped[str]
+    periods: Mapped[list[Any]] = mapped_column(JSON)
+    check: Mapped[str]
+    statistic: Mapped[float | None]
+    p_value: Mapped[float | None]
+    q_value: Mapped[float | None]
+    severity: Mapped[str]
+    evidence: Mapped[dict[str, Any]]
+    summary_zh: Mapped[str] = mapped_column(Text)
+    summary_en: Mapped[str] = mapped_column(Text)
+
+
+class FindingEventRow(Base):
+    """A step of a finding's review: explain, confirm, dismiss (append-only, who and when)."""
+
+    __tablename__ = "finding_events"
+    __table_args__ = (Index("ix_finding_events_finding", "finding_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"))
+    action: Mapped[str]
+    actor: Mapped[str]
+    text: Mapped[str] = mapped_column(Text)
+    veto_import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column()
