@@ -210,6 +210,81 @@ def history(
     console.print(table)
 
 
+class Action(StrEnum):
+    explain = "explain"
+    confirm = "confirm"
+    dismiss = "dismiss"
+
+
+@app.command()
+@_friendly
+def findings(
+    screen: Annotated[int | None, typer.Option(help="筛查编号 screen id (default: latest)")] = None,
+    db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
+) -> None:
+    """疑点线索 List the findings of a screen with their review state."""
+    from zhengji.store import Store
+    from zhengji.store.findings import STATE_ZH
+
+    with Store.open(db) as st:
+        rows = st.findings(screen)
+    table = Table(title="数据真实性疑点 Integrity findings")
+    for col in (
+        "#",
+        "单位 unit",
+        "指标 indicator",
+        "期 periods",
+        "检验 check",
+        "q",
+        "严重度",
+        "状态 state",
+        "说明 summary",
+    ):
+        table.add_column(col, overflow="fold")
+    for f in rows:
+        table.add_row(
+            str(f.id),
+            f.unit_id,
+            f.indicator_id,
+            ",".join(f.periods),
+            f.check,
+            _fmt_q(f.q_value),
+            f.severity,
+            f"{STATE_ZH[f.state]} {f.state}",
+            f.summary_zh,
+        )
+    console.print(table)
+
+
+@app.command()
+@_friendly
+def finding(
+    action: Annotated[
+        Action,
+        typer.Argument(help="操作 explain（单位说明）, confirm（确认造假）, dismiss（排除）"),
+    ],
+    finding_id: Annotated[int, typer.Argument(help="线索编号 finding id")],
+    by: Annotated[str, typer.Option("--by", help="经办人 who acts")],
+    reason: Annotated[str, typer.Option("--reason", help="说明或理由 explanation or reason")],
+    db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
+) -> None:
+    """核实线索 Record a review step; confirming a falsification triggers the veto."""
+    from zhengji.store import Store
+    from zhengji.store.findings import STATE_ZH
+
+    with Store.open(db) as st:
+        state = st.act_on_finding(None, finding_id, action.value, by, reason)
+    console.print(f"线索 #{finding_id}: {STATE_ZH[state]} ({state})")
+    if state == "confirmed":
+        console.print(
+            "已记录一票否决，下次考核生效 the veto is recorded and applies from the next assessment"
+        )
+
+
+def _fmt_q(q: float | None) -> str:
+    return "—" if q is None else f"{q:.3g}"
+
+
 @scheme_app.command("check")
 @_friendly
 def scheme_check(

@@ -177,3 +177,62 @@ def test_history_shows_every_version_of_a_corrected_value(tmp_path: Path) -> Non
     assert "—" in first and " 1 " in second  # the correction supersedes row 1
     missing = zhengji("history", "AUT", "2018", "NOPE", "--db", db, cwd=tmp_path)
     assert missing.returncode == 2 and "no stored value" in missing.stderr
+
+
+def test_finding_review_from_the_command_line_vetoes_the_next_run(tmp_path: Path) -> None:
+    from dataclasses import dataclass, field
+
+    from zhengji.bundle import load_bundle
+    from zhengji.store import Store
+
+    @dataclass(frozen=True)
+    class Found:
+        unit_id: str = "CHE"
+        indicator_id: str = "LPI"
+        periods: tuple[str, ...] = ("2018",)
+        check: str = "last_digit"
+        statistic: float = 30.0
+        p_value: float = 0.001
+        q_value: float = 0.01
+        severity: str = "high"
+        evidence: dict[str, float] = field(default_factory=dict)
+        summary_zh: str = "末位数字异常"
+        summary_en: str = "last digits odd"
+
+    b = _copy_bundle(tmp_path / "b")
+    text = (b / "scheme.toml").read_text(encoding="utf-8")
+    (b / "scheme.toml").write_text(
+        text + '\n[[vetoes]]\nid = "falsification"\nname = "数据造假"\ncap = "较差"\n\n'
+        '[integrity]\nveto = "falsification"\n',
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 'f.db'}"
+    assert zhengji("assess", str(b), "--db", db, cwd=tmp_path).returncode == 0
+    bundle = load_bundle(b)
+    with Store.open(db) as st:
+        st.record_screen(bundle.scheme, [Found()], None)
+    listed = zhengji("findings", "--db", db, cwd=tmp_path)
+    assert "CHE" in listed.stdout and "待核实" in listed.stdout
+    bad = zhengji(
+        "finding", "confirm", "1", "--by", "王", "--reason", " ", "--db", db, cwd=tmp_path
+    )
+    assert bad.returncode == 2 and "needs a reason" in bad.stderr
+    ok = zhengji(
+        "finding",
+        "confirm",
+        "1",
+        "--by",
+        "市考核办 王",
+        "--reason",
+        "核查属实",
+        "--db",
+        db,
+        cwd=tmp_path,
+    )
+    assert ok.returncode == 0 and "已确认造假" in ok.stdout
+    again = zhengji(
+        "assess", str(b), "--db", db, "--format", "json", "--out", str(tmp_path / "o"), cwd=tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    first = next(line for line in again.stdout.splitlines() if "Switzerland" in line)
+    assert "较差" in first and "⚑" in first
