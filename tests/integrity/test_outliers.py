@@ -50,8 +50,11 @@ def test_history_outlier_against_earlier_years() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(-1000, 1000), min_size=6, max_size=12), st.integers(1, 100),
-       st.integers(-1000, 1000))
+@given(
+    st.lists(st.integers(-1000, 1000), min_size=6, max_size=12),
+    st.integers(1, 100),
+    st.integers(-1000, 1000),
+)
 def test_robust_z_is_affine_invariant(x: list[int], a: int, b: int) -> None:
     """Changing units or adding a constant to everyone changes no z."""
     arr = np.array(x, dtype=float)

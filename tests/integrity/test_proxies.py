@@ -18,7 +18,11 @@ SLOPES = {"electricity": 0.9, "freight": 1.2, "loans": 0.8, "tax": 1.0}
 
 
 def world(
-    seed: int, n_u: int = 90, n_t: int = 10, noise: float = 1.0, size: float = 2.0,
+    seed: int,
+    n_u: int = 90,
+    n_t: int = 10,
+    noise: float = 1.0,
+    size: float = 2.0,
     run: int = 3,
 ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]], set[int]]:
     """True growth with period and unit variation; four proxies = a + b·growth + unit
@@ -54,8 +58,9 @@ def recall_fdr(n_worlds: int, **kw: float) -> tuple[float, float, float]:
     for seed in range(n_worlds):
         reported, proxies, bad = world(seed, **kw)  # type: ignore[arg-type]
         units, periods = labels(*reported.shape)
-        found = unit_level(proxy_checks(reported, proxies, units, periods, "GDP",
-                                        cell_findings=False))
+        found = unit_level(
+            proxy_checks(reported, proxies, units, periods, "GDP", cell_findings=False)
+        )
         q = false_discovery_control([f.p_value for f in found])
         flagged = {units.index(f.unit_id) for f, qq in zip(found, q, strict=True) if qq <= 0.1}
         tp += len(flagged & bad)
@@ -78,20 +83,31 @@ def test_huber_fit_recovers_weights_despite_gross_errors() -> None:
     u = np.repeat(np.arange(n_u), n_t)
     t = np.tile(np.arange(n_t), n_u)
     X = rng.normal(5, 2, (n_u * n_t, 2))
-    y = rng.normal(0, 3, n_u)[u] + rng.normal(0, 1, n_t)[t] + X @ [0.7, 0.3] + rng.normal(0, 0.3, u.size)
+    y = (
+        rng.normal(0, 3, n_u)[u]
+        + rng.normal(0, 1, n_t)[t]
+        + X @ [0.7, 0.3]
+        + rng.normal(0, 0.3, u.size)
+    )
     y[rng.choice(u.size, 16, replace=False)] += 25.0  # 5 % gross errors
     fit = huber_fe_fit(y, X, [u, t])
     assert np.allclose(fit.beta, [0.7, 0.3], atol=0.03)
     assert fit.scale == pytest.approx(0.3, rel=0.2)
-    ols = np.linalg.lstsq(np.column_stack([X, np.eye(n_u)[u], np.eye(n_t)[t][:, 1:]]), y, rcond=None)[0]
+    ols = np.linalg.lstsq(
+        np.column_stack([X, np.eye(n_u)[u], np.eye(n_t)[t][:, 1:]]), y, rcond=None
+    )[0]
     assert np.max(np.abs(ols[:2] - [0.7, 0.3])) > np.max(np.abs(fit.beta - [0.7, 0.3]))
 
 
-def _clean_panel(seed: int = 3, n_u: int = 30, n_t: int = 8) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+def _clean_panel(
+    seed: int = 3, n_u: int = 30, n_t: int = 8
+) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
     rng = np.random.default_rng(seed)
     g = 6 + rng.normal(0, 1, (n_u, 1)) + rng.normal(0, 1.5, (n_u, n_t))
-    proxies = {"electricity": 0.5 + 0.9 * g + rng.normal(0, 0.3, (n_u, n_t)),
-               "freight": 1.1 * g + rng.normal(0, 0.3, (n_u, n_t))}
+    proxies = {
+        "electricity": 0.5 + 0.9 * g + rng.normal(0, 0.3, (n_u, n_t)),
+        "freight": 1.1 * g + rng.normal(0, 0.3, (n_u, n_t)),
+    }
     return g, proxies
 
 
@@ -128,7 +144,9 @@ def test_single_year_spike_has_largest_studentised_residual() -> None:
     g, proxies = _clean_panel()
     g[11, 3] += 6.0
     units, periods = labels(*g.shape)
-    cells = [f for f in proxy_checks(g, proxies, units, periods, "GDP") if f.check == "proxy_residual"]
+    cells = [
+        f for f in proxy_checks(g, proxies, units, periods, "GDP") if f.check == "proxy_residual"
+    ]
     assert len(cells) == g.size
     top = max(cells, key=lambda f: abs(f.statistic))
     assert (top.unit_id, top.periods) == ("u11", ("2013",))
@@ -141,15 +159,21 @@ def test_turnover_years_with_extra_growth_are_detected() -> None:
     flag = rng.random(g.shape) < 0.2
     g[flag] += 1.5
     units, periods = labels(*g.shape)
-    found = [f for f in proxy_checks(g, proxies, units, periods, "GDP", flags={"turnover": flag})
-             if f.check == "proxy_flag:turnover"]
+    found = [
+        f
+        for f in proxy_checks(g, proxies, units, periods, "GDP", flags={"turnover": flag})
+        if f.check == "proxy_flag:turnover"
+    ]
     assert len(found) == 1
     assert found[0].evidence["difference_pp"] == pytest.approx(1.5, abs=0.3)
     assert found[0].p_value < 1e-6
     # no effect planted: not significant
     g0, proxies0 = _clean_panel(n_u=40)
-    null = [f for f in proxy_checks(g0, proxies0, units, periods, "GDP", flags={"turnover": flag})
-            if f.check == "proxy_flag:turnover"]
+    null = [
+        f
+        for f in proxy_checks(g0, proxies0, units, periods, "GDP", flags={"turnover": flag})
+        if f.check == "proxy_flag:turnover"
+    ]
     assert null[0].p_value > 0.01
 
 
@@ -158,8 +182,11 @@ def test_flags_in_the_same_years_everywhere_are_not_testable() -> None:
     flag = np.zeros(g.shape, dtype=bool)
     flag[:, [2, 5]] = True
     units, periods = labels(*g.shape)
-    (f,) = [f for f in proxy_checks(g, proxies, units, periods, "GDP", flags={"target_year": flag})
-            if f.check == "proxy_flag:target_year"]
+    (f,) = [
+        f
+        for f in proxy_checks(g, proxies, units, periods, "GDP", flags={"target_year": flag})
+        if f.check == "proxy_flag:target_year"
+    ]
     assert f.severity == "info" and np.isnan(f.p_value)
     assert "period effects" in f.summary_en and f.summary_zh.startswith("未检验")
 
@@ -189,8 +216,18 @@ def test_permuting_units_permutes_findings() -> None:
     units, periods = labels(*g.shape)
     perm = np.random.default_rng(4).permutation(g.shape[0])
     a = {f.unit_id: f.p_value for f in unit_level(proxy_checks(g, proxies, units, periods, "GDP"))}
-    b = {f.unit_id: f.p_value for f in unit_level(proxy_checks(
-        g[perm], {k: v[perm] for k, v in proxies.items()}, [units[i] for i in perm], periods, "GDP"))}
+    b = {
+        f.unit_id: f.p_value
+        for f in unit_level(
+            proxy_checks(
+                g[perm],
+                {k: v[perm] for k, v in proxies.items()},
+                [units[i] for i in perm],
+                periods,
+                "GDP",
+            )
+        )
+    }
     assert a.keys() == b.keys()
     for k in a:
         assert b[k] == pytest.approx(a[k], rel=1e-6, abs=1e-9)

@@ -37,8 +37,10 @@ def test_late_upward_revision_that_improves_rank_is_high() -> None:
 
 
 def test_lower_is_better_flips_direction() -> None:
-    found = {f.unit_id: f for f in late_revisions(*_versions(), deadline=DEADLINE,
-                                                   higher_is_better={"GDP": False})}
+    found = {
+        f.unit_id: f
+        for f in late_revisions(*_versions(), deadline=DEADLINE, higher_is_better={"GDP": False})
+    }
     assert found["a"].severity == "low" and found["c"].severity in {"high", "medium"}
 
 

@@ -42,7 +42,9 @@ def test_peers_only_within_category() -> None:
     calm = 7 + rng.normal(0, 0.3, (10, 10))
     wild = 7 + rng.normal(0, 3.0, (10, 10))
     g = np.vstack([calm, wild])
-    found = too_smooth(g, [f"u{i}" for i in range(20)], ["calm"] * 10 + ["wild"] * 10, PERIODS, "GDP")
+    found = too_smooth(
+        g, [f"u{i}" for i in range(20)], ["calm"] * 10 + ["wild"] * 10, PERIODS, "GDP"
+    )
     assert min(f.p_value for f in found[:10]) > 0.001
 
 
@@ -58,5 +60,8 @@ def test_permuting_units_permutes_findings() -> None:
     units = [f"u{i}" for i in range(30)]
     perm = np.random.default_rng(0).permutation(30)
     a = {f.unit_id: f.p_value for f in too_smooth(g, units, ["A"] * 30, PERIODS, "GDP")}
-    b = {f.unit_id: f.p_value for f in too_smooth(g[perm], [units[i] for i in perm], ["A"] * 30, PERIODS, "GDP")}
+    b = {
+        f.unit_id: f.p_value
+        for f in too_smooth(g[perm], [units[i] for i in perm], ["A"] * 30, PERIODS, "GDP")
+    }
     assert a == pytest.approx(b)

@@ -40,13 +40,16 @@ def test_missing_child_or_unknown_unit_is_a_not_tested_statement() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.floats(0.01, 1e4), st.lists(st.floats(0, 1e3), min_size=3, max_size=3),
-       st.floats(-50, 50))
+@given(
+    st.floats(0.01, 1e4), st.lists(st.floats(0, 1e3), min_size=3, max_size=3), st.floats(-50, 50)
+)
 def test_scaling_all_values_changes_no_finding(scale: float, kids: list[float], gap: float) -> None:
     """Relative tolerance: the verdict does not depend on the unit of measurement."""
     v = np.array([[sum(kids) + gap, 0.0], *[[k, 0.0] for k in kids]])
     a = sum_of_parts(v, UNITS, PERIODS, TREE, "GDP", rel_tol=0.02)
     b = sum_of_parts(v * scale, UNITS, PERIODS, TREE, "GDP", rel_tol=0.02)
-    assert [(f.unit_id, f.periods, f.severity) for f in a] == [(f.unit_id, f.periods, f.severity) for f in b]
+    assert [(f.unit_id, f.periods, f.severity) for f in a] == [
+        (f.unit_id, f.periods, f.severity) for f in b
+    ]
     for fa, fb in zip(a, b, strict=True):
         assert fb.evidence["gap_share"] == pytest.approx(fa.evidence["gap_share"], rel=1e-9)

@@ -45,28 +45,69 @@ def robust_z(x: NDArray[np.float64], reference: NDArray[np.float64]) -> NDArray[
 
 def _severity(z: float, threshold: float) -> str:
     a = abs(z)
-    return "info" if a <= threshold else "high" if a > 2 * threshold else (
-        "medium" if a > 1.5 * threshold else "low")
+    return (
+        "info"
+        if a <= threshold
+        else "high"
+        if a > 2 * threshold
+        else ("medium" if a > 1.5 * threshold else "low")
+    )
 
 
-def _finding(unit: str, ind: str, period: str, check: str, x: float, z: float, med: float,
-             threshold: float, whom_zh: str, whom_en: str) -> Finding:
+def _finding(
+    unit: str,
+    ind: str,
+    period: str,
+    check: str,
+    x: float,
+    z: float,
+    med: float,
+    threshold: float,
+    whom_zh: str,
+    whom_en: str,
+) -> Finding:
     p = float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else 0.0
     side_zh, side_en = ("高", "above") if z > 0 else ("低", "below")
     unusual = abs(z) > threshold
-    zh = (f"该值{x:g}比{whom_zh}中位数{med:g}{side_zh}得{'异常' if unusual else '不算异常'}"
-          f"（稳健z={z:.1f}，阈值{threshold:g}），p={p:.2g}。")
-    en = (f"The value {x:g} is {'unusually' if unusual else 'not unusually'} far {side_en} "
-          f"the median {med:g} of {whom_en} (robust z={z:.1f}, threshold {threshold:g}), "
-          f"p={p:.2g}.")
-    return Finding(unit, ind, (period,), check, z, p, _NAN, _severity(z, threshold),
-                   {"value": x, "median": med, "robust_z": z, "threshold": threshold}, zh, en,
-                   material=unusual)
+    zh = (
+        f"该值{x:g}比{whom_zh}中位数{med:g}{side_zh}得{'异常' if unusual else '不算异常'}"
+        f"（稳健z={z:.1f}，阈值{threshold:g}），p={p:.2g}。"
+    )
+    en = (
+        f"The value {x:g} is {'unusually' if unusual else 'not unusually'} far {side_en} "
+        f"the median {med:g} of {whom_en} (robust z={z:.1f}, threshold {threshold:g}), "
+        f"p={p:.2g}."
+    )
+    return Finding(
+        unit,
+        ind,
+        (period,),
+        check,
+        z,
+        p,
+        _NAN,
+        _severity(z, threshold),
+        {"value": x, "median": med, "robust_z": z, "threshold": threshold},
+        zh,
+        en,
+        material=unusual,
+    )
 
 
 def _info(unit: str, ind: str, periods: tuple[str, ...], check: str, zh: str, en: str) -> Finding:
-    return Finding(unit, ind, periods, check, _NAN, _NAN, _NAN, "info", {"not_tested": 1.0},
-                   f"未检验：{zh}", f"Not tested: {en}")
+    return Finding(
+        unit,
+        ind,
+        periods,
+        check,
+        _NAN,
+        _NAN,
+        _NAN,
+        "info",
+        {"not_tested": 1.0},
+        f"未检验：{zh}",
+        f"Not tested: {en}",
+    )
 
 
 def peer_outliers(
@@ -91,17 +132,35 @@ def peer_outliers(
             seen = np.isfinite(col)
             if seen.sum() < min_group:
                 if seen.any():
-                    out.append(_info(f"*{cat}", indicator_id, (period,), "peer_outlier",
-                                     f"类别“{cat}”只有{int(seen.sum())}个数值，少于{min_group}个",
-                                     f"category {cat!r} has only {int(seen.sum())} values "
-                                     f"(need {min_group})"))
+                    out.append(
+                        _info(
+                            f"*{cat}",
+                            indicator_id,
+                            (period,),
+                            "peer_outlier",
+                            f"类别“{cat}”只有{int(seen.sum())}个数值，少于{min_group}个",
+                            f"category {cat!r} has only {int(seen.sum())} values "
+                            f"(need {min_group})",
+                        )
+                    )
                 continue
             z = robust_z(col, col)
             med = float(np.median(col[seen]))
             for j in np.flatnonzero(seen):
-                out.append(_finding(unit_ids[rows[j]], indicator_id, period, "peer_outlier",
-                                    float(col[j]), float(z[j]), med, threshold,
-                                    f"同类“{cat}”单位同期的", f"category {cat!r} that period"))
+                out.append(
+                    _finding(
+                        unit_ids[rows[j]],
+                        indicator_id,
+                        period,
+                        "peer_outlier",
+                        float(col[j]),
+                        float(z[j]),
+                        med,
+                        threshold,
+                        f"同类“{cat}”单位同期的",
+                        f"category {cat!r} that period",
+                    )
+                )
     return out
 
 
@@ -126,11 +185,29 @@ def history_outliers(
                 continue
             tested = True
             z = float(robust_z(np.array([v[i, t]]), past)[0])
-            out.append(_finding(unit, indicator_id, period, "history_outlier", float(v[i, t]),
-                                z, float(np.median(past)), threshold, "本单位以往各年",
-                                "the unit's earlier years"))
+            out.append(
+                _finding(
+                    unit,
+                    indicator_id,
+                    period,
+                    "history_outlier",
+                    float(v[i, t]),
+                    z,
+                    float(np.median(past)),
+                    threshold,
+                    "本单位以往各年",
+                    "the unit's earlier years",
+                )
+            )
         if not tested:
-            out.append(_info(unit, indicator_id, tuple(periods), "history_outlier",
-                             f"以往年份少于{min_history}年", f"fewer than {min_history} earlier "
-                             "values to compare with"))
+            out.append(
+                _info(
+                    unit,
+                    indicator_id,
+                    tuple(periods),
+                    "history_outlier",
+                    f"以往年份少于{min_history}年",
+                    f"fewer than {min_history} earlier values to compare with",
+                )
+            )
     return out

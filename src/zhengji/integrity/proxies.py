@@ -160,10 +160,22 @@ def _severity(p: float, size: float, big: float) -> str:
     return "medium" if p < 0.01 else "low"
 
 
-def _not_tested(unit: str, indicator: str, periods: Sequence[str], check: str, zh: str,
-                en: str) -> Finding:
-    return Finding(unit, indicator, tuple(periods), check, _NAN, _NAN, _NAN, "info",
-                   {"not_tested": 1.0}, f"未检验：{zh}", f"Not tested: {en}")
+def _not_tested(
+    unit: str, indicator: str, periods: Sequence[str], check: str, zh: str, en: str
+) -> Finding:
+    return Finding(
+        unit,
+        indicator,
+        tuple(periods),
+        check,
+        _NAN,
+        _NAN,
+        _NAN,
+        "info",
+        {"not_tested": 1.0},
+        f"未检验：{zh}",
+        f"Not tested: {en}",
+    )
 
 
 def proxy_checks(
@@ -188,12 +200,21 @@ def proxy_checks(
     y = np.asarray(reported, dtype=float)
     n_u, n_t = len(unit_ids), len(periods)
     if y.shape != (n_u, n_t):
-        raise DataError(f"上报增速的形状应为 reported growth must have shape {(n_u, n_t)}, "
-                        f"got {y.shape}")
+        raise DataError(
+            f"上报增速的形状应为 reported growth must have shape {(n_u, n_t)}, got {y.shape}"
+        )
     everyone, every_period = "*", tuple(periods)
     if not proxies:
-        return [_not_tested(everyone, indicator_id, every_period, "proxy_persistent",
-                            "没有声明代理指标（如用电量、货运量）", "no proxy indicators declared")]
+        return [
+            _not_tested(
+                everyone,
+                indicator_id,
+                every_period,
+                "proxy_persistent",
+                "没有声明代理指标（如用电量、货运量）",
+                "no proxy indicators declared",
+            )
+        ]
     names = sorted(proxies)
     P = np.stack([np.asarray(proxies[k], dtype=float) for k in names], axis=-1)
     if P.shape[:2] != (n_u, n_t):
@@ -201,10 +222,16 @@ def proxy_checks(
     ok = np.isfinite(y) & np.all(np.isfinite(P), axis=-1)
     units_ok = np.flatnonzero(ok.sum(axis=1) >= 2)
     if units_ok.size < min_units:
-        return [_not_tested(
-            everyone, indicator_id, every_period, "proxy_persistent",
-            f"同时有上报值和代理指标的单位只有{units_ok.size}个，少于{min_units}个",
-            f"only {units_ok.size} units have reported and proxy growth (need {min_units})")]
+        return [
+            _not_tested(
+                everyone,
+                indicator_id,
+                every_period,
+                "proxy_persistent",
+                f"同时有上报值和代理指标的单位只有{units_ok.size}个，少于{min_units}个",
+                f"only {units_ok.size} units have reported and proxy growth (need {min_units})",
+            )
+        ]
     ok[np.setdiff1d(np.arange(n_u), units_ok)] = False
     ui, ti = np.nonzero(ok)
     yv, Xv = y[ok], P[ok]
@@ -213,20 +240,36 @@ def proxy_checks(
     cross = huber_fe_fit(yv, Xv, [t_codes])
     within = huber_fe_fit(yv, Xv, [u_codes, t_codes])
     out: list[Finding] = []
-    out += _unit_findings(cross, within, ui, ti, unit_ids, periods, indicator_id, names,
-                          min_run)
+    out += _unit_findings(cross, within, ui, ti, unit_ids, periods, indicator_id, names, min_run)
     if cell_findings:
         out += _cell_findings(within, ui, ti, yv, unit_ids, periods, indicator_id)
     for flag_name, flag in sorted((flags or {}).items()):
-        out.append(_flag_finding(flag_name, np.asarray(flag, dtype=bool), ok, yv, Xv,
-                                 u_codes, t_codes, every_period, indicator_id))
+        out.append(
+            _flag_finding(
+                flag_name,
+                np.asarray(flag, dtype=bool),
+                ok,
+                yv,
+                Xv,
+                u_codes,
+                t_codes,
+                every_period,
+                indicator_id,
+            )
+        )
     return out
 
 
 def _unit_findings(
-    cross: RobustFit, within: RobustFit, ui: NDArray[np.intp], ti: NDArray[np.intp],
-    unit_ids: Sequence[str], periods: Sequence[str], indicator_id: str,
-    proxy_names: Sequence[str], min_run: int,
+    cross: RobustFit,
+    within: RobustFit,
+    ui: NDArray[np.intp],
+    ti: NDArray[np.intp],
+    unit_ids: Sequence[str],
+    periods: Sequence[str],
+    indicator_id: str,
+    proxy_names: Sequence[str],
+    min_run: int,
 ) -> list[Finding]:
     present = np.unique(ui)
     means = np.array([float(np.mean(cross.resid[ui == u])) for u in present])
@@ -252,8 +295,10 @@ def _unit_findings(
             null = _scan_null(n, min_run, 2)
             exceed = null.size - int(np.searchsorted(null, z_hist, side="left"))
             # beyond the simulated range, Bonferroni over the windows bounds the tail
-            p_hist = min((1 + exceed) / (1 + null.size),
-                         _n_windows(n, min_run, 2) * float(stats.norm.sf(z_hist)))
+            p_hist = min(
+                (1 + exceed) / (1 + null.size),
+                _n_windows(n, min_run, 2) * float(stats.norm.sf(z_hist)),
+            )
         m = b - a
         if math.isfinite(p_hist) and p_hist <= p_cross:
             res = within.resid[rows]
@@ -269,30 +314,65 @@ def _unit_findings(
         p = min(1.0, 2 * min(p_cross, p_hist)) if math.isfinite(p_hist) else p_cross
         sev = _severity(p, est, 2.0)
         lo, hi = est - half, est + half
-        zh = (f"该单位上报的{indicator_id}增速在{win[0]}–{win[-1]}年共{len(win)}年"
-              f"{'高于' if est > 0 else '低于'}{proxies_zh}等指标所能解释的水平"
-              f"（{view_zh}），平均{'高出' if est > 0 else '低出'}约{abs(est):.1f}个百分点"
-              f"（95%区间{lo:.1f}–{hi:.1f}），p={p:.2g}。")
-        en = (f"Reported {indicator_id} growth in {win[0]}–{win[-1]} ({len(win)} years) is "
-              f"{'above' if est > 0 else 'below'} what {', '.join(proxy_names)} explain "
-              f"({view_en}) by about {est:.1f} percentage points a year "
-              f"(95% interval {lo:.1f} to {hi:.1f}), p={p:.2g}.")
-        out.append(Finding(
-            unit_ids[int(u)], indicator_id, win, "proxy_persistent", float(stat), p, _NAN, sev,
-            {"implied_inflation_pp": est, "ci_low": lo, "ci_high": hi, "years": float(len(win)),
-             "z_cross_section": float(z_cross), "p_cross_section": p_cross,
-             "z_own_history": z_hist, "p_own_history": p_hist}, zh, en, material=est > 0))
+        zh = (
+            f"该单位上报的{indicator_id}增速在{win[0]}–{win[-1]}年共{len(win)}年"
+            f"{'高于' if est > 0 else '低于'}{proxies_zh}等指标所能解释的水平"
+            f"（{view_zh}），平均{'高出' if est > 0 else '低出'}约{abs(est):.1f}个百分点"
+            f"（95%区间{lo:.1f}–{hi:.1f}），p={p:.2g}。"
+        )
+        en = (
+            f"Reported {indicator_id} growth in {win[0]}–{win[-1]} ({len(win)} years) is "
+            f"{'above' if est > 0 else 'below'} what {', '.join(proxy_names)} explain "
+            f"({view_en}) by about {est:.1f} percentage points a year "
+            f"(95% interval {lo:.1f} to {hi:.1f}), p={p:.2g}."
+        )
+        out.append(
+            Finding(
+                unit_ids[int(u)],
+                indicator_id,
+                win,
+                "proxy_persistent",
+                float(stat),
+                p,
+                _NAN,
+                sev,
+                {
+                    "implied_inflation_pp": est,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "years": float(len(win)),
+                    "z_cross_section": float(z_cross),
+                    "p_cross_section": p_cross,
+                    "z_own_history": z_hist,
+                    "p_own_history": p_hist,
+                },
+                zh,
+                en,
+                material=est > 0,
+            )
+        )
     if not out or min_run + 2 > max(int(np.sum(ui == u)) for u in present):
-        out.append(_not_tested(
-            "*", indicator_id, tuple(periods), "proxy_persistent",
-            f"年份少于{min_run + 2}年，只做了与其他地区的比较",
-            f"fewer than {min_run + 2} periods: only the cross-section comparison was made"))
+        out.append(
+            _not_tested(
+                "*",
+                indicator_id,
+                tuple(periods),
+                "proxy_persistent",
+                f"年份少于{min_run + 2}年，只做了与其他地区的比较",
+                f"fewer than {min_run + 2} periods: only the cross-section comparison was made",
+            )
+        )
     return out
 
 
 def _cell_findings(
-    fit: RobustFit, ui: NDArray[np.intp], ti: NDArray[np.intp], yv: NDArray[np.float64],
-    unit_ids: Sequence[str], periods: Sequence[str], indicator_id: str,
+    fit: RobustFit,
+    ui: NDArray[np.intp],
+    ti: NDArray[np.intp],
+    yv: NDArray[np.float64],
+    unit_ids: Sequence[str],
+    periods: Sequence[str],
+    indicator_id: str,
 ) -> list[Finding]:
     student = fit.resid / (fit.scale * np.sqrt(1.0 - fit.leverage))
     pvals = 2 * stats.t.sf(np.abs(student), fit.dof)
@@ -301,23 +381,41 @@ def _cell_findings(
         z, p = float(student[i]), float(pvals[i])
         sev = _severity(p, abs(z), 4.0)
         side_zh, side_en = ("高于", "above") if z > 0 else ("低于", "below")
-        out.append(Finding(
-            unit_ids[int(ui[i])], indicator_id, (periods[int(ti[i])],), "proxy_residual", z, p,
-            _NAN, sev,
-            {"reported": float(yv[i]), "residual_pp": float(fit.resid[i]),
-             "expected_pp": float(yv[i] - fit.resid[i])},
-            f"该年上报增速{side_zh}代理指标和本地区常态所预期的水平约{abs(fit.resid[i]):.1f}个百分点"
-            f"（标准化残差{z:.1f}），p={p:.2g}。",
-            f"Reported growth this year is {abs(fit.resid[i]):.1f} points {side_en} what the "
-            f"proxies and the unit's usual level predict (studentised residual {z:.1f}), "
-            f"p={p:.2g}."))
+        out.append(
+            Finding(
+                unit_ids[int(ui[i])],
+                indicator_id,
+                (periods[int(ti[i])],),
+                "proxy_residual",
+                z,
+                p,
+                _NAN,
+                sev,
+                {
+                    "reported": float(yv[i]),
+                    "residual_pp": float(fit.resid[i]),
+                    "expected_pp": float(yv[i] - fit.resid[i]),
+                },
+                f"该年上报增速{side_zh}代理指标和本地区常态所预期的水平约{abs(fit.resid[i]):.1f}个百分点"
+                f"（标准化残差{z:.1f}），p={p:.2g}。",
+                f"Reported growth this year is {abs(fit.resid[i]):.1f} points {side_en} what the "
+                f"proxies and the unit's usual level predict (studentised residual {z:.1f}), "
+                f"p={p:.2g}.",
+            )
+        )
     return out
 
 
 def _flag_finding(
-    name: str, flag: NDArray[np.bool_], ok: NDArray[np.bool_], yv: NDArray[np.float64],
-    Xv: NDArray[np.float64], u_codes: NDArray[np.intp], t_codes: NDArray[np.intp],
-    periods: tuple[str, ...], indicator_id: str,
+    name: str,
+    flag: NDArray[np.bool_],
+    ok: NDArray[np.bool_],
+    yv: NDArray[np.float64],
+    Xv: NDArray[np.float64],
+    u_codes: NDArray[np.intp],
+    t_codes: NDArray[np.intp],
+    periods: tuple[str, ...],
+    indicator_id: str,
 ) -> Finding:
     check = f"proxy_flag:{name}"
     if flag.shape != ok.shape:
@@ -325,20 +423,38 @@ def _flag_finding(
     f = flag[ok].astype(float)
     ft = _demean(f[:, None], np.ones(f.size), [u_codes, t_codes])[:, 0]
     if f.sum() < 2 or (1 - f).sum() < 2 or float(np.sum(ft**2)) < 1e-8:
-        return _not_tested("*", indicator_id, periods, check,
-                           f"“{name}”年份太少或在各地区同时出现，被年份效应吸收",
-                           f"'{name}' flags are too few or fall in the same years for every "
-                           "unit, so period effects absorb them")
+        return _not_tested(
+            "*",
+            indicator_id,
+            periods,
+            check,
+            f"“{name}”年份太少或在各地区同时出现，被年份效应吸收",
+            f"'{name}' flags are too few or fall in the same years for every "
+            "unit, so period effects absorb them",
+        )
     fit = huber_fe_fit(yv, np.column_stack([Xv, f]), [u_codes, t_codes])
     d, se = float(fit.beta[-1]), float(fit.se[-1])
     t = d / se if se > 0 else _NAN
     p = float(stats.t.sf(t, fit.dof)) if math.isfinite(t) else _NAN
     lo, hi = d - 1.96 * se, d + 1.96 * se
     return Finding(
-        "*", indicator_id, periods, check, t, p, _NAN, _severity(p, d, 1.0),
-        {"difference_pp": d, "se": se, "ci_low": lo, "ci_high": hi,
-         "flagged_cells": float(f.sum())},
+        "*",
+        indicator_id,
+        periods,
+        check,
+        t,
+        p,
+        _NAN,
+        _severity(p, d, 1.0),
+        {
+            "difference_pp": d,
+            "se": se,
+            "ci_low": lo,
+            "ci_high": hi,
+            "flagged_cells": float(f.sum()),
+        },
         f"在“{name}”年份，各地区上报增速比代理指标所预期的平均多出{d:.1f}个百分点"
         f"（95%区间{lo:.1f}–{hi:.1f}），p={p:.2g}。",
         f"In '{name}' years reported growth exceeds what the proxies predict by {d:.1f} "
-        f"points more than in other years (95% interval {lo:.1f} to {hi:.1f}), p={p:.2g}.")
+        f"points more than in other years (95% interval {lo:.1f} to {hi:.1f}), p={p:.2g}.",
+    )

@@ -51,9 +51,15 @@ def too_smooth(
     out: list[Finding] = []
     for i, unit in enumerate(unit_ids):
         if not math.isfinite(logv[i]):
-            out.append(_info(unit, indicator_id, periods,
-                             f"只有{n_obs[i]}年增速，少于{min_periods}年",
-                             f"only {n_obs[i]} growth values (need {min_periods})"))
+            out.append(
+                _info(
+                    unit,
+                    indicator_id,
+                    periods,
+                    f"只有{n_obs[i]}年增速，少于{min_periods}年",
+                    f"only {n_obs[i]} growth values (need {min_periods})",
+                )
+            )
             continue
         peers = logv[(cats == cats[i]) & np.isfinite(logv) & (np.arange(len(unit_ids)) != i)]
         z_peer = p_peer = _NAN
@@ -71,37 +77,75 @@ def too_smooth(
             p_own = float(stats.f.cdf(f_own, late.size - 1, early.size - 1))
         ps = [p for p in (p_peer, p_own) if math.isfinite(p)]
         if not ps:
-            out.append(_info(unit, indicator_id, periods,
-                             f"同类单位少于{min_peers}个，且年份不够与自身比较",
-                             f"fewer than {min_peers} peers in category {cats[i]!r} and too few "
-                             "periods to compare with its own past"))
+            out.append(
+                _info(
+                    unit,
+                    indicator_id,
+                    periods,
+                    f"同类单位少于{min_peers}个，且年份不够与自身比较",
+                    f"fewer than {min_peers} peers in category {cats[i]!r} and too few "
+                    "periods to compare with its own past",
+                )
+            )
             continue
         p = min(1.0, len(ps) * min(ps))
         sd = math.sqrt(math.exp(logv[i]))
         peer_sd = math.sqrt(math.exp(float(np.median(peers)))) if peers.size else _NAN
         sev = "info" if not p < 0.05 else "high" if p < 0.001 else "medium" if p < 0.01 else "low"
         stat = z_peer if math.isfinite(z_peer) else math.log(f_own)
-        out.append(Finding(
-            unit, indicator_id, tuple(periods), "too_smooth", float(stat), p, _NAN, sev,
-            {"sd_pp": sd, "peer_median_sd_pp": peer_sd, "z_peer": z_peer, "p_peer": p_peer,
-             "f_own_history": f_own, "p_own_history": p_own, "peers": float(peers.size)},
-            *_summaries(indicator_id, sd, peer_sd, p)))
+        out.append(
+            Finding(
+                unit,
+                indicator_id,
+                tuple(periods),
+                "too_smooth",
+                float(stat),
+                p,
+                _NAN,
+                sev,
+                {
+                    "sd_pp": sd,
+                    "peer_median_sd_pp": peer_sd,
+                    "z_peer": z_peer,
+                    "p_peer": p_peer,
+                    "f_own_history": f_own,
+                    "p_own_history": p_own,
+                    "peers": float(peers.size),
+                },
+                *_summaries(indicator_id, sd, peer_sd, p),
+            )
+        )
     return out
 
 
 def _info(unit: str, ind: str, periods: Sequence[str], zh: str, en: str) -> Finding:
-    return Finding(unit, ind, tuple(periods), "too_smooth", _NAN, _NAN, _NAN, "info",
-                   {"not_tested": 1.0}, f"未检验是否过于平滑：{zh}", f"Smoothness not tested: {en}")
+    return Finding(
+        unit,
+        ind,
+        tuple(periods),
+        "too_smooth",
+        _NAN,
+        _NAN,
+        _NAN,
+        "info",
+        {"not_tested": 1.0},
+        f"未检验是否过于平滑：{zh}",
+        f"Smoothness not tested: {en}",
+    )
 
 
 def _summaries(ind: str, sd: float, peer_sd: float, p: float) -> tuple[str, str]:
     if p < 0.05:
-        return (f"该单位{ind}增速的波动（标准差{sd:.2f}个百分点）明显小于同类单位（中位数"
-                f"{peer_sd:.2f}）或自身以往水平；数据过于平滑可能是人为“熨平”，p={p:.2g}。",
-                f"This unit's {ind} growth varies less (sd {sd:.2f} points) than its peers "
-                f"(median {peer_sd:.2f}) or its own past; a series this smooth may have been "
-                f"smoothed by hand, p={p:.2g}.")
-    return (f"该单位{ind}增速的波动（标准差{sd:.2f}个百分点，同类中位数{peer_sd:.2f}）"
-            f"未见异常平滑，p={p:.2g}。",
-            f"This unit's {ind} growth (sd {sd:.2f} points, peer median {peer_sd:.2f}) is not "
-            f"unusually smooth, p={p:.2g}.")
+        return (
+            f"该单位{ind}增速的波动（标准差{sd:.2f}个百分点）明显小于同类单位（中位数"
+            f"{peer_sd:.2f}）或自身以往水平；数据过于平滑可能是人为“熨平”，p={p:.2g}。",
+            f"This unit's {ind} growth varies less (sd {sd:.2f} points) than its peers "
+            f"(median {peer_sd:.2f}) or its own past; a series this smooth may have been "
+            f"smoothed by hand, p={p:.2g}.",
+        )
+    return (
+        f"该单位{ind}增速的波动（标准差{sd:.2f}个百分点，同类中位数{peer_sd:.2f}）"
+        f"未见异常平滑，p={p:.2g}。",
+        f"This unit's {ind} growth (sd {sd:.2f} points, peer median {peer_sd:.2f}) is not "
+        f"unusually smooth, p={p:.2g}.",
+    )

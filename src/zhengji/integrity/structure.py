@@ -57,9 +57,15 @@ def sum_of_parts(
                 missing = [k for k, x in zip(kids, parts, strict=True) if not math.isfinite(x)]
                 if not math.isfinite(total):
                     missing = [parent, *missing]
-                out.append(_not_tested(
-                    parent, indicator_id, (period,), f"缺少{'、'.join(missing)}的数值",
-                    f"missing values for {', '.join(missing)}"))
+                out.append(
+                    _not_tested(
+                        parent,
+                        indicator_id,
+                        (period,),
+                        f"缺少{'、'.join(missing)}的数值",
+                        f"missing values for {', '.join(missing)}",
+                    )
+                )
                 continue
             s = float(parts.sum())
             gap = total - s
@@ -70,20 +76,45 @@ def sum_of_parts(
             ratio = abs(gap) / tol if tol > 0 else math.inf
             sev = "high" if ratio >= 10 else "medium" if ratio >= 3 else "low"
             more_zh, more_en = ("高出", "exceeds") if gap > 0 else ("低于", "falls short of")
-            out.append(Finding(
-                parent, indicator_id, (period,), "sum_of_parts", share, 0.0, _NAN, sev,
-                {"parent": total, "children_sum": s, "gap": gap, "gap_share": share,
-                 "tolerance": tol, "children": float(len(kids))},
-                f"{parent}上报的{indicator_id}合计为{total:g}，但{len(kids)}个下级单位相加为{s:g}，"
-                f"合计{more_zh}分项之和{abs(gap):g}（占{abs(share):.1%}），超出允许误差{tol:g}。",
-                f"{parent}'s reported {indicator_id} total {total:g} {more_en} the sum of its "
-                f"{len(kids)} parts, {s:g}, by {abs(gap):g} ({abs(share):.1%}); the tolerance "
-                f"is {tol:g}."))
+            out.append(
+                Finding(
+                    parent,
+                    indicator_id,
+                    (period,),
+                    "sum_of_parts",
+                    share,
+                    0.0,
+                    _NAN,
+                    sev,
+                    {
+                        "parent": total,
+                        "children_sum": s,
+                        "gap": gap,
+                        "gap_share": share,
+                        "tolerance": tol,
+                        "children": float(len(kids)),
+                    },
+                    f"{parent}上报的{indicator_id}合计为{total:g}，但{len(kids)}个下级单位相加为{s:g}，"
+                    f"合计{more_zh}分项之和{abs(gap):g}（占{abs(share):.1%}），超出允许误差{tol:g}。",
+                    f"{parent}'s reported {indicator_id} total {total:g} {more_en} the sum of its "
+                    f"{len(kids)} parts, {s:g}, by {abs(gap):g} ({abs(share):.1%}); the tolerance "
+                    f"is {tol:g}.",
+                )
+            )
     return out
 
 
-def _not_tested(unit: str, indicator: str, periods: tuple[str, ...], zh: str,
-                en: str) -> Finding:
-    return Finding(unit, indicator, periods, "sum_of_parts", _NAN, _NAN, _NAN, "info",
-                   {"not_tested": 1.0}, f"未检验分项加总：{zh}",
-                   f"Sum of parts not tested: {en}")
+def _not_tested(unit: str, indicator: str, periods: tuple[str, ...], zh: str, en: str) -> Finding:
+    return Finding(
+        unit,
+        indicator,
+        periods,
+        "sum_of_parts",
+        _NAN,
+        _NAN,
+        _NAN,
+        "info",
+        {"not_tested": 1.0},
+        f"未检验分项加总：{zh}",
+        f"Sum of parts not tested: {en}",
+    )

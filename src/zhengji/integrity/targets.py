@@ -48,8 +48,19 @@ def _severity(p: float) -> str:
 
 
 def _info(unit: str, ind: str, periods: tuple[str, ...], check: str, zh: str, en: str) -> Finding:
-    return Finding(unit, ind, periods, check, _NAN, _NAN, _NAN, "info", {"not_tested": 1.0},
-                   f"未检验：{zh}", f"Not tested: {en}")
+    return Finding(
+        unit,
+        ind,
+        periods,
+        check,
+        _NAN,
+        _NAN,
+        _NAN,
+        "info",
+        {"not_tested": 1.0},
+        f"未检验：{zh}",
+        f"Not tested: {en}",
+    )
 
 
 def target_bunching(
@@ -71,22 +82,43 @@ def target_bunching(
     below = int(np.sum((d < -eps) & (d >= -bandwidth - eps)))
     pers = tuple(periods)
     if above + below < min_count:
-        return [_info("*", indicator_id, pers, "target_bunching",
-                      f"目标附近±{bandwidth:g}内只有{above + below}个数值，少于{min_count}个",
-                      f"only {above + below} values within ±{bandwidth:g} of the target "
-                      f"(need {min_count})")]
+        return [
+            _info(
+                "*",
+                indicator_id,
+                pers,
+                "target_bunching",
+                f"目标附近±{bandwidth:g}内只有{above + below}个数值，少于{min_count}个",
+                f"only {above + below} values within ±{bandwidth:g} of the target "
+                f"(need {min_count})",
+            )
+        ]
     n = above + below
     p = float(stats.binomtest(above, n, 0.5, alternative="greater").pvalue)
     ratio = above / below if below else math.inf
-    return [Finding(
-        "*", indicator_id, pers, "target_bunching", ratio, p, _NAN, _severity(p),
-        {"just_meet": float(above), "just_miss": float(below), "bandwidth": bandwidth,
-         "share_meet": above / n},
-        f"在目标值上下{bandwidth:g}个百分点以内，刚好达到目标的有{above}个，刚好没达到的有{below}个"
-        f"（比例{ratio:.1f}比1；若无人为调整应大致相当），p={p:.2g}。",
-        f"Within {bandwidth:g} points of the target, {above} values just meet it and {below} "
-        f"just miss it (ratio {ratio:.1f} to 1; without management they should be about "
-        f"equal), p={p:.2g}.")]
+    return [
+        Finding(
+            "*",
+            indicator_id,
+            pers,
+            "target_bunching",
+            ratio,
+            p,
+            _NAN,
+            _severity(p),
+            {
+                "just_meet": float(above),
+                "just_miss": float(below),
+                "bandwidth": bandwidth,
+                "share_meet": above / n,
+            },
+            f"在目标值上下{bandwidth:g}个百分点以内，刚好达到目标的有{above}个，刚好没达到的有{below}个"
+            f"（比例{ratio:.1f}比1；若无人为调整应大致相当），p={p:.2g}。",
+            f"Within {bandwidth:g} points of the target, {above} values just meet it and {below} "
+            f"just miss it (ratio {ratio:.1f} to 1; without management they should be about "
+            f"equal), p={p:.2g}.",
+        )
+    ]
 
 
 def exact_target_hits(
@@ -101,8 +133,9 @@ def exact_target_hits(
     """Per unit: how often the reported value equals the target exactly (binomial test)."""
     y = np.asarray(reported, dtype=float)
     if y.shape != (len(unit_ids), len(periods)):
-        raise DataError(f"上报值的形状应为 reported must have shape "
-                        f"{(len(unit_ids), len(periods))}")
+        raise DataError(
+            f"上报值的形状应为 reported must have shape {(len(unit_ids), len(periods))}"
+        )
     d = y - _shape(target, y.shape, "target")
     ok = np.isfinite(d)
     hit = ok & (np.abs(d) < precision / 2)
@@ -114,19 +147,38 @@ def exact_target_hits(
     for i, unit in enumerate(unit_ids):
         n, k = int(ok[i].sum()), int(hit[i].sum())
         if n == 0:
-            out.append(_info(unit, indicator_id, tuple(periods), "target_exact",
-                             "没有目标或上报值", "no target or reported value"))
+            out.append(
+                _info(
+                    unit,
+                    indicator_id,
+                    tuple(periods),
+                    "target_exact",
+                    "没有目标或上报值",
+                    "no target or reported value",
+                )
+            )
             continue
         p = float(stats.binom.sf(k - 1, n, q)) if k > 0 else 1.0
         hits = tuple(periods[int(t)] for t in np.flatnonzero(hit[i])) or tuple(
-            periods[int(t)] for t in np.flatnonzero(ok[i]))
-        out.append(Finding(
-            unit, indicator_id, hits, "target_exact", float(k), p, _NAN, _severity(p),
-            {"exact_hits": float(k), "periods": float(n), "expected_rate": q},
-            f"{n}年中有{k}年上报值与目标值完全相同；如果没有人为凑数，每年碰巧相同的概率约为{q:.1%}，"
-            f"p={p:.2g}。",
-            f"In {k} of {n} periods the reported value equals the target exactly; by chance "
-            f"that happens about {q:.1%} of the time per period, p={p:.2g}."))
+            periods[int(t)] for t in np.flatnonzero(ok[i])
+        )
+        out.append(
+            Finding(
+                unit,
+                indicator_id,
+                hits,
+                "target_exact",
+                float(k),
+                p,
+                _NAN,
+                _severity(p),
+                {"exact_hits": float(k), "periods": float(n), "expected_rate": q},
+                f"{n}年中有{k}年上报值与目标值完全相同；如果没有人为凑数，每年碰巧相同的概率约为{q:.1%}，"
+                f"p={p:.2g}。",
+                f"In {k} of {n} periods the reported value equals the target exactly; by chance "
+                f"that happens about {q:.1%} of the time per period, p={p:.2g}.",
+            )
+        )
     return out
 
 
@@ -142,26 +194,52 @@ def integer_growth(
     if g.shape != (len(unit_ids), len(periods)):
         raise DataError(f"增速的形状应为 growth must have shape {(len(unit_ids), len(periods))}")
     if not 0 < precision < 1:
-        return [_info("*", indicator_id, tuple(periods), "integer_growth",
-                      f"上报精度{precision:g}不比整数更细", f"reporting precision {precision:g} "
-                      "is not finer than whole numbers")]
+        return [
+            _info(
+                "*",
+                indicator_id,
+                tuple(periods),
+                "integer_growth",
+                f"上报精度{precision:g}不比整数更细",
+                f"reporting precision {precision:g} is not finer than whole numbers",
+            )
+        ]
     ok = np.isfinite(g)
     is_int = ok & (np.abs(g - np.round(g)) < precision * 1e-3)
     out: list[Finding] = []
     for i, unit in enumerate(unit_ids):
         n, k = int(ok[i].sum()), int(is_int[i].sum())
         if n == 0:
-            out.append(_info(unit, indicator_id, tuple(periods), "integer_growth",
-                             "没有上报增速", "no reported growth"))
+            out.append(
+                _info(
+                    unit,
+                    indicator_id,
+                    tuple(periods),
+                    "integer_growth",
+                    "没有上报增速",
+                    "no reported growth",
+                )
+            )
             continue
         p = float(stats.binom.sf(k - 1, n, precision)) if k > 0 else 1.0
         where = tuple(periods[int(t)] for t in np.flatnonzero(is_int[i])) or tuple(
-            periods[int(t)] for t in np.flatnonzero(ok[i]))
-        out.append(Finding(
-            unit, indicator_id, where, "integer_growth", float(k), p, _NAN, _severity(p),
-            {"integer_values": float(k), "periods": float(n), "expected_rate": precision},
-            f"{n}个增速中有{k}个恰好是整数；按{precision:g}的上报精度，碰巧是整数的概率只有"
-            f"{precision:.0%}，p={p:.2g}。",
-            f"{k} of {n} growth rates are whole numbers; reported to {precision:g}, a whole "
-            f"number happens by chance {precision:.0%} of the time, p={p:.2g}."))
+            periods[int(t)] for t in np.flatnonzero(ok[i])
+        )
+        out.append(
+            Finding(
+                unit,
+                indicator_id,
+                where,
+                "integer_growth",
+                float(k),
+                p,
+                _NAN,
+                _severity(p),
+                {"integer_values": float(k), "periods": float(n), "expected_rate": precision},
+                f"{n}个增速中有{k}个恰好是整数；按{precision:g}的上报精度，碰巧是整数的概率只有"
+                f"{precision:.0%}，p={p:.2g}。",
+                f"{k} of {n} growth rates are whole numbers; reported to {precision:g}, a whole "
+                f"number happens by chance {precision:.0%} of the time, p={p:.2g}.",
+            )
+        )
     return out
