@@ -210,6 +210,65 @@ def history(
     console.print(table)
 
 
+@app.command("screen")
+@_friendly
+def screen_cmd(
+    bundle: Annotated[Path, typer.Argument(help="数据包 bundle: directory or .xlsx workbook")],
+    out: Annotated[Path | None, typer.Option(help="输出文件 output file (e.g. flags.csv)")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="输出格式 output format")] = Format.table,
+    db: Annotated[
+        str | None, typer.Option(help="数据库 database URL (ZHENGJI_DATABASE_URL)")
+    ] = None,
+    store: Annotated[bool, typer.Option(help="记录疑点以便核实 record findings for review")] = True,
+) -> None:
+    """数据真实性核查 Screen reported figures for signs of falsification."""
+    from zhengji.demo import SYNTHETIC_LABEL
+    from zhengji.pipeline import screen_bundle
+    from zhengji.report.findings import write_findings
+
+    with _progress() as prog:
+        prog.add_task("核查 screening…", total=None)
+        run = screen_bundle(bundle, db_url=db, store=store)
+    res = run.result
+    names = dict(zip(run.bundle.panel.unit_ids, run.bundle.panel.unit_names, strict=True))
+    synthetic = run.bundle.scheme.synthetic or run.bundle.panel.synthetic
+    _print_findings(res, names, synthetic)
+    if run.screen_id is not None:
+        err_console.print(
+            f"已记录 recorded as screen {run.screen_id}; 核实 review: zhengji finding "
+            "explain|confirm|dismiss ID --by … --reason …"
+        )
+    if fmt is not Format.table or out is not None:
+        kind = "csv" if fmt is Format.table else fmt.value
+        target = out or Path(f"findings-{run.bundle.scheme.id}.{kind}")
+        path = write_findings(res, target, kind, names, SYNTHETIC_LABEL if synthetic else None)
+        console.print(f"已写出 written: {path}")
+
+
+def _print_findings(res: Any, names: dict[str, str], synthetic: bool) -> None:
+    title = f"数据真实性疑点 Integrity findings · {res.period}"
+    if synthetic:
+        title += "\n示例数据（模拟） synthetic data"
+    table = Table(
+        title=title,
+        caption=f"检验 {len(res.findings)} 项 tests · 疑点 {len(res.flagged)} 项 flagged · "
+        f"未能检验 {len(res.not_tested)} 项 not tested (q: Benjamini–Hochberg)",
+    )
+    for col in ("单位 unit", "指标", "期", "检验 check", "q", "严重度", "说明 summary"):
+        table.add_column(col, overflow="fold")
+    for f in sorted(res.flagged, key=lambda f: f.q_value):
+        table.add_row(
+            names.get(f.unit_id, f.unit_id),
+            f.indicator_id,
+            ",".join(f.periods),
+            f.check,
+            _fmt_q(f.q_value),
+            f.severity,
+            f.summary_zh,
+        )
+    console.print(table)
+
+
 class Action(StrEnum):
     explain = "explain"
     confirm = "confirm"

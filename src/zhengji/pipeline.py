@@ -16,10 +16,11 @@ from zhengji.engine.assess import assess
 from zhengji.engine.panel import Panel
 from zhengji.engine.result import Assessment
 from zhengji.errors import NotReproducibleError
+from zhengji.integrity.screen import ScreenResult, screen
 from zhengji.scheme import parse_scheme
 from zhengji.scheme.model import Scheme
 
-__all__ = ["RunResult", "reproduce_run", "run_bundle"]
+__all__ = ["RunResult", "ScreenRun", "reproduce_run", "run_bundle", "screen_bundle"]
 
 
 @dataclass(frozen=True)
@@ -120,3 +121,34 @@ def reproduce_run(run_id: int, db_url: str | None = None) -> str:
             "changed since the run; compare `zhengji runs` and the import history."
         )
     return fp
+
+
+@dataclass(frozen=True)
+class ScreenRun:
+    """An integrity screening of a bundle, and where it was recorded."""
+
+    result: ScreenResult
+    bundle: Bundle
+    screen_id: int | None
+    db_url: str | None
+
+
+def screen_bundle(
+    path: str | Path, *, db_url: str | None = None, store: bool = True, seed: int = 0
+) -> ScreenRun:
+    """Load a bundle, run the scheme's integrity checks, record the findings for review."""
+    bundle = load_bundle(path)
+    if not store:
+        return ScreenRun(screen(bundle.scheme, bundle.panel, seed=seed), bundle, None, None)
+    from zhengji.store import Store
+
+    with Store.open(db_url) as st:
+        summary = st.import_bundle(bundle)
+        panel = st.panel(bundle.scheme, summary.import_id, unit_ids=bundle.panel.unit_ids)
+        result = screen(bundle.scheme, panel, seed=seed)
+        not_tested = [
+            {"check": f.check, "indicator": f.indicator_id, "reason": f.summary_en}
+            for f in result.not_tested
+        ]
+        sid = st.record_screen(bundle.scheme, result.findings, summary.import_id, not_tested)
+        return ScreenRun(result, bundle, sid, st.url)

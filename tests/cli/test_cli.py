@@ -236,3 +236,29 @@ def test_finding_review_from_the_command_line_vetoes_the_next_run(tmp_path: Path
     assert again.returncode == 0, again.stderr
     first = next(line for line in again.stdout.splitlines() if "Switzerland" in line)
     assert "较差" in first and "⚑" in first
+
+
+def test_screen_writes_the_findings_csv_and_records_them(tmp_path: Path) -> None:
+    import csv as _csv
+
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    out = tmp_path / "flags.csv"
+    r = zhengji("screen", str(ASEM), "--db", db, "--out", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "recorded as screen 1" in r.stderr
+    rows = list(_csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    need = {
+        "unit_id",
+        "indicator_id",
+        "period",
+        "check",
+        "statistic",
+        "p_value",
+        "q_value",
+        "severity",
+        "summary",
+    }
+    assert need <= set(rows[0])
+    assert len(rows) == 51 * 8  # eight digit tests per country, every one reported
+    listed = zhengji("findings", "--db", db, cwd=tmp_path)
+    assert listed.returncode == 0 and "digits." in listed.stdout

@@ -4,7 +4,8 @@ Every check (digits, proxies, sums, targets, …) emits ``Finding`` records; ``w
 then adjusts all p-values of the run together, because a flag is only meaningful against the
 number of tests made. Severity by q (documented in ``docs/integrity.md``): high q < 0.01,
 medium q < 0.05, low q < 0.10, otherwise info; a finding whose check judged the deviation
-immaterial (``material=False``) or that could not be tested (p NaN) is always info.
+immaterial (``material=False``) or that could not be tested (p NaN) is always info; a record
+(p = 0: a sum that does not add up, a late revision) keeps the severity its check gave it.
 """
 
 from __future__ import annotations
@@ -21,13 +22,22 @@ from zhengji.integrity.digits import (
     BENFORD_TESTS,
     LAST_TESTS,
     SHARE_TESTS,
+    DigitCounts,
     DigitTest,
     count_digits,
     run_test,
 )
 from zhengji.integrity.fdr import bh_qvalues
 
-__all__ = ["SEVERITIES", "Finding", "digit_findings", "flagged", "severity_for", "with_qvalues"]
+__all__ = [
+    "SEVERITIES",
+    "Finding",
+    "digit_findings",
+    "digit_findings_from_counts",
+    "flagged",
+    "severity_for",
+    "with_qvalues",
+]
 
 SEVERITIES = ("high", "medium", "low", "info")
 _Q_LINES = ((0.01, "high"), (0.05, "medium"), (0.10, "low"))
@@ -76,7 +86,13 @@ def with_qvalues(findings: Sequence[Finding]) -> list[Finding]:
             dataclasses.replace(
                 f,
                 q_value=qv,
-                severity=severity_for(qv, f.material),
+                # p = 0 with a graded severity marks a record, not a test (a sum that does not
+                # add up, a late revision): its check graded the severity itself.
+                severity=(
+                    f.severity
+                    if f.p_value == 0 and f.material and f.severity != "info"
+                    else severity_for(qv, f.material)
+                ),
                 summary_zh=f.summary_zh.replace("{q}", text),
                 summary_en=f.summary_en.replace("{q}", text_en),
             )
@@ -152,9 +168,24 @@ def digit_findings(
     p-value of the run and "not tested" must be visible; call ``with_qvalues`` on the run's
     findings, then ``flagged`` for the ones to review.
     """
+    counts = {unit: count_digits(values_by_unit[unit], decimals) for unit in values_by_unit}
+    return digit_findings_from_counts(counts, indicator_id, period, tests, n_sim=n_sim, seed=seed)
+
+
+def digit_findings_from_counts(
+    counts_by_unit: Mapping[str, DigitCounts],
+    indicator_id: str,
+    period: str,
+    tests: Sequence[str] = (*BENFORD_TESTS, *LAST_TESTS, *SHARE_TESTS),
+    *,
+    n_sim: int = 2000,
+    seed: int = 0,
+) -> list[Finding]:
+    """As :func:`digit_findings`, from counts already merged (e.g. figures of several
+    indicators, each counted at its own reporting precision)."""
     out: list[Finding] = []
-    for unit in sorted(values_by_unit):
-        counts = count_digits(values_by_unit[unit], decimals)
+    for unit in sorted(counts_by_unit):
+        counts = counts_by_unit[unit]
         for test in tests:
             out.append(
                 _finding(unit, indicator_id, period, run_test(counts, test, n_sim=n_sim, seed=seed))

@@ -1,0 +1,158 @@
+"""``screen(scheme, panel)``: every integrity check the scheme declares, over one panel.
+
+Pure: arrays in, findings out. The scheme's ``[integrity]`` section says what to check (see
+``docs/scheme.md``); the checks live in their own modules. All findings of a run share one
+Benjamini–Hochberg correction, because a flag only means something against the number of tests
+made; checks that could not run say so as ``info`` findings, never silently.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from zhengji.engine.panel import Panel
+from zhengji.integrity.digits import BENFORD_TESTS, LAST_TESTS, SHARE_TESTS, count_digits
+from zhengji.integrity.findings import (
+    Finding,
+    digit_findings_from_counts,
+    flagged,
+    with_qvalues,
+)
+from zhengji.integrity.outliers import peer_outliers
+from zhengji.integrity.proxies import proxy_checks
+from zhengji.integrity.smoothness import too_smooth
+from zhengji.integrity.structure import sum_of_parts
+from zhengji.integrity.targets import exact_target_hits, target_bunching
+from zhengji.scheme.model import Scheme
+
+__all__ = ["ScreenResult", "reporting_decimals", "screen"]
+
+FloatArray = NDArray[np.float64]
+DIGIT_TESTS = (*BENFORD_TESTS, *LAST_TESTS, *SHARE_TESTS)
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    """All findings of one screening (q-values filled), the flagged ones, and what could not be
+    tested (no p-value: too few values, no proxies, …; each says why)."""
+
+    findings: tuple[Finding, ...]
+    flagged: tuple[Finding, ...]
+    not_tested: tuple[Finding, ...]
+    period: str
+
+
+def screen(scheme: Scheme, panel: Panel, *, seed: int = 0) -> ScreenResult:
+    """Run the checks of ``scheme.integrity`` on ``panel`` (all units, all periods)."""
+    spec = scheme.integrity
+    whole = panel  # sums of parts need the context units (parents) too
+    if scheme.levels:
+        panel = panel.select([i for i, lv in enumerate(panel.levels) if lv in scheme.levels])
+    units, periods = panel.unit_ids, panel.periods
+    found: list[Finding] = []
+    if spec.digits:
+        found += _digits(scheme, panel, seed)
+    for p in spec.proxies:
+        found += proxy_checks(
+            _series(panel, p.indicator),
+            {name: _series(panel, name) for name in p.proxies},
+            units,
+            periods,
+            p.indicator,
+        )
+    children = _children(whole)
+    for a in spec.additive:
+        if not children:
+            why = ("数据包中没有上下级单位", "the bundle has no parent/child units")
+            found.append(_not_tested(a.indicator, "sum_of_parts", *why))
+            continue
+        found += sum_of_parts(
+            _series(whole, a.indicator),
+            whole.unit_ids,
+            whole.periods,
+            children,
+            a.indicator,
+            rel_tol=a.tolerance,
+        )
+    for t in spec.targets:
+        y = _series(panel, t.indicator)
+        found += target_bunching(y, t.target, periods, t.indicator, bandwidth=t.window)
+        found += exact_target_hits(y, t.target, units, periods, t.indicator, bandwidth=t.window)
+    key = list(
+        dict.fromkeys([p.indicator for p in spec.proxies] + [t.indicator for t in spec.targets])
+    )
+    peers = _peer_groups(scheme, panel)
+    for ind in key:
+        y = _series(panel, ind)
+        found += too_smooth(y, units, peers, periods, ind)
+        found += peer_outliers(y, units, peers, periods, ind)
+    run = with_qvalues(found)
+    not_tested = tuple(f for f in run if math.isnan(f.p_value))
+    return ScreenResult(tuple(run), tuple(flagged(run)), not_tested, periods[-1] if periods else "")
+
+
+def reporting_decimals(values: FloatArray, cap: int = 6) -> int:
+    """How many decimals the figures were reported with (the most any value needs, ≤ cap).
+
+    Last-digit tests read the last *reported* digit, so 7.4 (one decimal) ends in 4.
+    """
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return 0
+    for d in range(cap + 1):
+        scaled = np.abs(v) * 10.0**d
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, scaled)):
+            return d
+    return cap
+
+
+def _digits(scheme: Scheme, panel: Panel, seed: int) -> list[Finding]:
+    """Per unit, every figure it reported as statistics, each indicator at its own precision."""
+    reported = [i.id for i in scheme.indicators if i.source == "statistics"]
+    reported = [i for i in reported if i in panel.variables]
+    counts = {}
+    for u, unit in enumerate(panel.unit_ids):
+        total = None
+        for ind in reported:
+            col = panel.series(ind)[:, u]
+            c = count_digits(col[np.isfinite(col)], reporting_decimals(panel.series(ind)))
+            total = c if total is None else total + c
+        if total is not None:
+            counts[unit] = total
+    first, last = panel.periods[0], panel.periods[-1]
+    span = first if first == last else f"{first}–{last}"
+    return digit_findings_from_counts(counts, "*", span, DIGIT_TESTS, seed=seed)
+
+
+def _series(panel: Panel, variable: str) -> FloatArray:
+    """(units, periods) of one variable."""
+    return np.ascontiguousarray(panel.series(variable).T)
+
+
+def _children(panel: Panel) -> dict[str, list[str]]:
+    kids: dict[str, list[str]] = {}
+    for unit, parent in zip(panel.unit_ids, panel.parents, strict=False):
+        if parent:
+            kids.setdefault(parent, []).append(unit)
+    return kids
+
+
+def _peer_groups(scheme: Scheme, panel: Panel) -> Sequence[str]:
+    """Peers for smoothness and outliers: the unit's category when it has enough members
+    (five, what the checks need), else all units of its level."""
+    cats = list(panel.categories)
+    levels = list(panel.levels) if panel.levels else ["" for _ in cats]
+    size = {c: cats.count(c) for c in cats}
+    return [c if c and size[c] >= 5 else f"level:{lv}" for c, lv in zip(cats, levels, strict=True)]
+
+
+def _not_tested(indicator: str, check: str, why_zh: str, why_en: str) -> Finding:
+    return Finding(
+        "*", indicator, (), check, math.nan, math.nan, math.nan, "info", {"not_tested": 1.0},
+        f"未检验：{why_zh}", f"Not tested: {why_en}", False,
+    )  # fmt: skip
