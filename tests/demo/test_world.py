@@ -9,8 +9,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from zhengji.bundle import load_bundle
 from zhengji.demo import SYNTHETIC_LABEL, build_world
-from zhengji.demo.world import FALSIFIED_INFLATION, OUTLIER
+from zhengji.demo.catalogue import GDP_TARGET, PROXY_SPECS
+from zhengji.demo.world import (
+    FALSIFIED_INFLATION,
+    GDP_INFLATION,
+    INFLATED_YEARS,
+    OUTLIER,
+    SUM_GAP,
+    PlantedCase,
+    planted_cases,
+)
+from zhengji.engine.panel import Panel
+from zhengji.integrity.digits import count_digits
+from zhengji.integrity.findings import digit_findings_from_counts
+from zhengji.integrity.proxies import huber_fe_fit, proxy_checks
+from zhengji.integrity.smoothness import too_smooth
+from zhengji.integrity.structure import sum_of_parts
+from zhengji.integrity.targets import exact_target_hits, target_bunching
 from zhengji.scheme import load_scheme
 from zhengji.scheme.model import Scheme
 
@@ -95,6 +112,7 @@ def test_five_periods_and_every_variable_has_data(world: Path) -> None:
     assert periods == ["2021", "2022", "2023", "2024", "2025"]
     variables = [i.id for i in scheme.indicators] + [d.id for d in scheme.denominators]
     assert len(scheme.indicators) == 30
+    assert {p.id for p in PROXY_SPECS} <= {d.id for d in scheme.denominators}  # not scored
     seen = Counter((o["indicator_id"], o["period"]) for o in obs)
     for var in variables:
         for p in periods:
@@ -264,3 +282,186 @@ def test_township_bundle_assesses_and_vetoes_the_falsifier(world: Path) -> None:
     rec = [v for v in result.vetoes if v.veto_id == "falsification"]
     assert [v.unit_id for v in rec] == [case]
     assert result.grade[result.unit(case)] == "较差" != rec[0].grade_before
+
+
+# --- planted manipulations for the integrity screen (issue 11, docs/demo.md) -------------------------
+PROXIES = [p.id for p in PROXY_SPECS]
+
+
+def _case(kind: str, seed: int = 20251) -> PlantedCase:
+    return next(c for c in planted_cases(seed) if c.kind == kind)
+
+
+def _series(panel: Panel, variable: str) -> np.ndarray:
+    return np.ascontiguousarray(panel.series(variable).T)  # (units, periods)
+
+
+def _reporting_decimals(values: np.ndarray) -> int:
+    """Decimals the figures were written with: the most any value needs (trailing zeros lost)."""
+    v = values[np.isfinite(values)]
+    for d in range(7):
+        scaled = np.abs(v) * 10.0**d
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, scaled)):
+            return d
+    return 6
+
+
+def test_planted_cases_are_deterministic_and_in_the_readme(world: Path) -> None:
+    cases = planted_cases(20251)
+    assert cases == planted_cases(20251)
+    assert [c.kind for c in cases] == [
+        "gdp_vs_proxies",
+        "target_bunching",
+        "too_smooth",
+        "invented_numbers",
+        "sum_of_parts",
+    ]
+    for bundle, readme in (
+        ("county", world / "README.md"),
+        ("townships", world / "townships" / "README.md"),
+    ):
+        text = readme.read_text(encoding="utf-8")
+        for c in cases:
+            assert (f"| {c.kind} | {', '.join(c.unit_ids)} |" in text) == (c.bundle == bundle)
+    # the GDP plants go to assessed (non-eco) counties, two different ones
+    cats = {u["unit_id"]: u["category"] for u in _rows(world / "units.csv")}
+    inflated, smooth = _case("gdp_vs_proxies").unit_ids[0], _case("too_smooth").unit_ids[0]
+    assert inflated != smooth and cats[inflated] != "eco" != cats[smooth]
+    assert _case("gdp_vs_proxies").periods == ("2023", "2024", "2025") and INFLATED_YEARS == 3
+
+
+def test_both_schemes_declare_the_integrity_checks(world: Path) -> None:
+    county = load_scheme(world / "scheme.toml")
+    spec = county.integrity
+    assert spec.digits and spec.veto == "falsification"
+    assert [(p.indicator, p.proxies) for p in spec.proxies] == [("gdp_growth", PROXIES)]
+    assert [(t.indicator, t.target, t.window) for t in spec.targets] == [
+        ("gdp_growth", GDP_TARGET, 0.5)
+    ]
+    town = load_scheme(world / "townships" / "scheme.toml")
+    assert town.integrity.veto == "falsification" and town.levels == ["township"]
+    assert [(a.indicator, a.tolerance) for a in town.integrity.additive] == [
+        ("collective_income", 0.01)
+    ]
+
+
+def test_honest_gdp_growth_is_explained_by_the_proxies(world: Path) -> None:
+    """Counties nobody manipulated: two-way Huber fit on the four proxies, residual sd 0.2–0.5 pp."""
+    panel = load_bundle(world).panel
+    planted = {u for c in planted_cases() if c.bundle == "county" for u in c.unit_ids}
+    keep = [i for i, u in enumerate(panel.unit_ids) if u not in planted]
+    assert len(keep) >= 5
+    y = _series(panel, "gdp_growth")[keep]
+    X = np.stack([_series(panel, p)[keep].ravel() for p in PROXIES], axis=1)
+    units, periods = np.meshgrid(np.arange(len(keep)), np.arange(y.shape[1]), indexing="ij")
+    fit = huber_fe_fit(y.ravel(), X, [units.ravel(), periods.ravel()])
+    assert 0.2 <= fit.scale <= 0.5
+    assert np.all(fit.beta > -0.2) and fit.beta.sum() > 0.5  # growth moves with its proxies
+
+
+@pytest.mark.parametrize("seed", [20251, 1, 2, 3])
+def test_inflated_gdp_is_the_top_proxy_finding(tmp_path: Path, seed: int) -> None:
+    """The planted county (GDP +3 pp a year for 3 years, proxies unchanged) has the smallest p."""
+    panel = load_bundle(build_world(tmp_path / "w", seed=seed)).panel
+    case = _case("gdp_vs_proxies", seed)
+    found = proxy_checks(
+        _series(panel, "gdp_growth"),
+        {p: _series(panel, p) for p in PROXIES},
+        panel.unit_ids,
+        panel.periods,
+        "gdp_growth",
+    )
+    units = sorted(
+        (f for f in found if f.check == "proxy_persistent" and f.unit_id != "*"),
+        key=lambda f: f.p_value,
+    )
+    assert len(units) == 10
+    top = units[0]
+    assert top.unit_id == case.unit_ids[0]
+    assert top.p_value < 1e-4 and units[1].p_value > 10 * top.p_value
+    est = top.evidence["implied_inflation_pp"]
+    assert top.evidence["ci_low"] > 0 and abs(est - GDP_INFLATION) < 1.5
+
+
+def test_gdp_growth_bunches_at_the_target(world: Path) -> None:
+    panel = load_bundle(world).panel
+    y = _series(panel, "gdp_growth")
+    (bunch,) = target_bunching(y, GDP_TARGET, panel.periods, "gdp_growth", bandwidth=0.5)
+    assert bunch.p_value < 0.05
+    assert bunch.evidence["just_meet"] >= 3 * bunch.evidence["just_miss"]
+    case = _case("target_bunching")
+    assert case.size >= 3 and set(case.unit_ids) <= set(panel.unit_ids)
+    # the managed values sit at target + 0.0–0.3; one county hits the target exactly, repeatedly
+    hits = exact_target_hits(y, GDP_TARGET, panel.unit_ids, panel.periods, "gdp_growth")
+    assert min(f.p_value for f in hits) < 0.01
+
+
+def test_too_smooth_county_stands_out_against_all_counties(world: Path) -> None:
+    """Peers are all ten counties: no category has the six members a five-peer test needs."""
+    panel = load_bundle(world).panel
+    y = _series(panel, "gdp_growth")
+    case = _case("too_smooth")
+    row = y[panel.unit_ids.index(case.unit_ids[0])]
+    assert np.all((row > GDP_TARGET) & (row <= GDP_TARGET + 0.2 + 1e-9))
+    everyone = too_smooth(y, panel.unit_ids, ["county"] * 10, panel.periods, "gdp_growth")
+    by_unit = {f.unit_id: f for f in everyone}
+    assert by_unit[case.unit_ids[0]].p_value < 1e-10
+    assert all(f.p_value > 0.01 for u, f in by_unit.items() if u != case.unit_ids[0])
+    by_category = too_smooth(y, panel.unit_ids, panel.categories, panel.periods, "gdp_growth")
+    assert all(f.evidence.get("not_tested") == 1.0 for f in by_category)
+
+
+def _township_digit_findings(world: Path) -> dict[str, dict[str, float]]:
+    """round_0_5 per township over every statistics figure, each at its reporting precision."""
+    bundle = load_bundle(world / "townships")
+    panel, scheme = bundle.panel, bundle.scheme
+    towns = [i for i, lv in enumerate(panel.levels) if lv == "township"]
+    stats = [i.id for i in scheme.indicators if i.source == "statistics"]
+    counts = {}
+    for u in towns:
+        total = None
+        for ind in stats:
+            col = panel.series(ind)[:, towns]
+            c = count_digits(
+                col[:, towns.index(u)][np.isfinite(col[:, towns.index(u)])],
+                _reporting_decimals(col),
+            )
+            total = c if total is None else total + c
+        assert total is not None
+        counts[panel.unit_ids[u]] = total
+    found = digit_findings_from_counts(counts, "*", "2021–2025", ("round_0_5",))
+    return {f.unit_id: {"p": f.p_value, "share": f.statistic, "n": f.evidence["n"]} for f in found}
+
+
+def test_invented_township_figures_end_in_0_or_5(world: Path) -> None:
+    case = _case("invented_numbers")
+    found = _township_digit_findings(world)
+    assert len(found) == 50 and min(f["n"] for f in found.values()) >= 88  # every one tested
+    fake = found[case.unit_ids[0]]
+    assert fake["p"] < 1e-10 and fake["share"] > 0.5
+    assert all(f["p"] > 0.01 for u, f in found.items() if u != case.unit_ids[0])
+    veto = _rows(world / "townships" / "vetoes.csv")[0]["unit_id"]
+    assert veto != case.unit_ids[0]  # a new suspect, not the case already confirmed
+
+
+def test_one_county_total_is_not_the_sum_of_its_townships(world: Path) -> None:
+    panel = load_bundle(world / "townships").panel
+    scheme = load_scheme(world / "townships" / "scheme.toml")
+    (additive,) = scheme.integrity.additive
+    children: dict[str, list[str]] = {}
+    for unit, parent in zip(panel.unit_ids, panel.parents, strict=True):
+        if parent:
+            children.setdefault(parent, []).append(unit)
+    assert len(children) == 10
+    found = sum_of_parts(
+        _series(panel, additive.indicator),
+        panel.unit_ids,
+        panel.periods,
+        children,
+        additive.indicator,
+        rel_tol=additive.tolerance,
+    )
+    case = _case("sum_of_parts")
+    assert [(f.unit_id, f.periods) for f in found] == [(case.unit_ids[0], case.periods)]
+    assert found[0].statistic == pytest.approx(SUM_GAP / (1 + SUM_GAP), abs=1e-3)
+    assert found[0].statistic >= 0.05

@@ -111,3 +111,20 @@ def test_findings_for_unknown_units_are_refused(store: Store, tmp_path: Path) ->
     store.import_bundle(bundle)
     with pytest.raises(StoreError, match="units not in the store: zz"):
         store.record_screen(bundle.scheme, [Finding("zz", "gdp", ("2024",))], None)
+
+
+def test_pooled_findings_are_stored_but_name_no_unit_to_veto(store: Store, tmp_path: Path) -> None:
+    bundle = make_bundle(tmp_path / "b", scheme=INTEGRITY_SCHEME)
+    summary = store.import_bundle(bundle)
+    sid = store.record_screen(
+        bundle.scheme,
+        [Finding("*", "gdp", ("2023", "2024"), check="target_bunching")],
+        summary.import_id,
+    )
+    (f,) = store.findings(sid)
+    assert f.unit_id == "*" and f.check == "target_bunching"
+    with pytest.raises(StoreError, match="pooled finding"):
+        store.act_on_finding(None, f.id, "confirm", "审计局", "属实")
+    assert (
+        store.act_on_finding(None, f.id, "dismiss", "审计局", "各县目标不同，非操纵") == "dismissed"
+    )

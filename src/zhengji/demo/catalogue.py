@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 __all__ = [
     "COUNTIES",
     "COUNTY_SPECS",
+    "GDP_TARGET",
     "PERIODS",
+    "PROXY_SPECS",
     "TOWNSHIP_SPECS",
     "ZONE_NAMES",
     "County",
     "GenSpec",
+    "ProxySpec",
     "township_units",
 ]
 
@@ -325,12 +328,45 @@ COUNTY_SPECS: tuple[GenSpec, ...] = (
     GenSpec("party_review", 88, 2.5, 0.2, 0.1, 0.8, 60, 100, 1, {}, 0.5, source="party_committee"),
 )
 
-# Township indicators (smaller set, invented units; parent county's category shifts apply).
+# The GDP growth target every county is held to in this demo (declared in scheme.toml's
+# [[integrity.targets]]; tests check the two agree).
+GDP_TARGET = 6.0
+
+
+@dataclass(frozen=True)
+class ProxySpec:
+    """A proxy of GDP growth (Li Keqiang index): ``intercept + slope·activity + offset_u + noise``.
+
+    ``activity`` is the county's true growth less a part the proxies do not see; ``offset_u``
+    (sd ``unit_sd``) is the county's own level, e.g. an energy-heavy industry. Auxiliary
+    statistics, declared as ``[[denominators]]``: read by the screen, never scored.
+    """
+
+    id: str
+    name: str
+    name_en: str
+    intercept: float
+    slope: float
+    unit_sd: float
+
+
+PROXY_SPECS: tuple[ProxySpec, ...] = (
+    ProxySpec(
+        "electricity_growth", "全社会用电量增速", "Electricity consumption growth", 0.5, 0.9, 0.8
+    ),
+    ProxySpec("freight_growth", "货运量增速", "Freight volume growth", -1.0, 1.2, 1.0),
+    ProxySpec("loan_growth", "金融机构贷款余额增速", "Bank loan balance growth", 4.5, 0.8, 1.0),
+    ProxySpec("tax_growth", "税收收入增速", "Tax revenue growth", -0.5, 1.0, 1.2),
+)
+
+# Township indicators (invented units; parent county's category shifts apply).
 TOWNSHIP_SPECS: tuple[GenSpec, ...] = (
     GenSpec("rural_income_growth", 8.2, 0.8, -0.2, 0.1, 0.5, 2, 15, 1, {"eco": 0.2}, 0.5),
     GenSpec("collective_income", 45, 20, 6, 3, 5, 3, 300, 1, {"urban": 20}, 0.5),
     GenSpec("rural_tap_water", 89, 4, 1.0, 0.4, 0.6, 70, 99.5, 1, {"urban": 4, "eco": -2}, 0.4),
-    GenSpec("village_roads", 91, 4, 1.1, 0.4, 0.6, 70, 100, 1, {"urban": 4, "eco": -2}, 0.4),
+    # Coverage rates stay mostly below 100 %: a pile of "100.0" would end in 0 for honest
+    # townships too and blur the digit test for invented figures.
+    GenSpec("village_roads", 88, 4, 0.8, 0.4, 0.6, 70, 100, 1, {"urban": 4, "eco": -2}, 0.4),
     GenSpec(
         "forest_coverage",
         63,
@@ -344,13 +380,38 @@ TOWNSHIP_SPECS: tuple[GenSpec, ...] = (
         {"urban": -8, "agri": -2, "eco": 6},
         0.3,
     ),
-    GenSpec("waste_treatment", 88, 5, 1.5, 0.5, 1.0, 50, 100, 1, {"urban": 5}, 0.4),
-    GenSpec("grid_coverage", 92, 4, 1.2, 0.4, 0.8, 60, 100, 1, {}, 0.5),
-    GenSpec("dispute_resolution", 95, 2, 0.2, 0.1, 0.7, 80, 100, 1, {}, 0.5),
-    GenSpec("request_resolution", 88, 4, 1.0, 0.5, 1.2, 60, 100, 1, {}, 0.6),
+    GenSpec("waste_treatment", 85, 5, 1.0, 0.5, 1.0, 50, 100, 1, {"urban": 4}, 0.4),
+    GenSpec("grid_coverage", 89, 4, 0.8, 0.4, 0.8, 60, 100, 1, {}, 0.5),
+    GenSpec("dispute_resolution", 94, 2, 0.2, 0.1, 0.7, 80, 100, 1, {}, 0.5),
+    GenSpec("request_resolution", 86, 4, 1.0, 0.5, 1.2, 60, 100, 1, {}, 0.6),
     GenSpec("major_accidents", 0, 0, decimals=0),
     GenSpec(
         "mass_satisfaction", 85, 3.5, 0.3, 0.2, 1.2, 55, 100, 1, {}, 0.6, source="mass_evaluation"
     ),
     GenSpec("party_review", 87, 3, 0.2, 0.1, 1.0, 55, 100, 1, {}, 0.5, source="party_committee"),
+    # Added for the integrity screen: a township's digit tests need ≥ 88 reported figures.
+    GenSpec(
+        "rural_income", 12800, 1200, 850, 60, 150, 7000, 30000, 0, {"urban": 2200, "eco": -500}, 0.5
+    ),
+    GenSpec("new_businesses", 140, 45, 8, 4, 15, 10, 900, 0, {"urban": 80}, 0.3),
+    GenSpec(
+        "industry_area",
+        6500,
+        2500,
+        300,
+        150,
+        200,
+        500,
+        30000,
+        0,
+        {"urban": -2000, "eco": 1500},
+        0.3,
+    ),
+    GenSpec("labour_training", 850, 300, 30, 20, 80, 100, 5000, 0, {}, 0.3),
+    GenSpec("farmland", 4200, 1800, 250, 100, 150, 300, 20000, 0, {"agri": 1500, "eco": -800}, 0.2),
+    GenSpec("sanitary_toilets", 76, 6, 2.5, 0.8, 1.2, 40, 99.9, 1, {"urban": 8}, 0.4),
+    GenSpec("pension_insurance", 92.5, 2.0, 0.4, 0.2, 0.6, 80, 99.9, 1, {}, 0.4),
+    GenSpec("medical_insurance", 95.5, 1.5, 0.2, 0.1, 0.4, 85, 99.9, 1, {}, 0.4),
+    GenSpec("elderly_visits", 88, 5, 1.5, 0.5, 1.5, 50, 99.9, 1, {}, 0.5),
+    GenSpec("child_care", 90, 4, 1.0, 0.4, 1.0, 60, 99.9, 1, {}, 0.5),
 )

@@ -120,7 +120,7 @@ def record_screen(
 ) -> int:
     """Store one screening and its findings; returns the screen id."""
     known = set(session.scalars(select(UnitRecord.id)))
-    unknown = sorted({f.unit_id for f in findings} - known)
+    unknown = sorted({f.unit_id for f in findings if not f.unit_id.startswith("*")} - known)
     if unknown:
         raise StoreError(f"库中没有这些单位 units not in the store: {', '.join(unknown)}")
     screen = ScreenRow(
@@ -137,7 +137,8 @@ def record_screen(
             [
                 {
                     "screen_id": screen.id,
-                    "unit_id": f.unit_id,
+                    "unit_id": None if f.unit_id.startswith("*") else f.unit_id,
+                    "scope": f.unit_id,
                     "indicator_id": f.indicator_id,
                     "periods": list(f.periods),
                     "check": f.check,
@@ -183,7 +184,7 @@ def list_findings(
             StoredFinding(
                 r.id,
                 r.screen_id,
-                r.unit_id,
+                r.scope,
                 r.indicator_id,
                 tuple(r.periods),
                 r.check,
@@ -233,6 +234,12 @@ def act_on_finding(
         raise StoreError(f"没有该线索 no finding #{finding_id}")
     finding = found[0]
     allowed, new_state, needs_text = ACTIONS[action]
+    if action == "confirm" and finding.unit_id.startswith("*"):
+        raise StoreError(
+            f"线索 #{finding_id} 是整体统计，不指向单个单位 a pooled finding names no single "
+            "unit and cannot be confirmed as one unit's falsification; review the units it "
+            "points to instead"
+        )
     if finding.state not in allowed:
         raise StoreError(
             f"线索 #{finding_id} 当前状态为 {STATE_ZH[finding.state]} ({finding.state}): "

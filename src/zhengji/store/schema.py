@@ -143,7 +143,8 @@ class FindingRow(Base):
     __table_args__ = (Index("ix_findings_screen", "screen_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     screen_id: Mapped[int] = mapped_column(ForeignKey("screens.id"))
-    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
+    scope: Mapped[str]  # the unit id, or "*" / "*<category>" for a pooled finding
     indicator_id: Mapped[str]
     periods: Mapped[list[Any]] = mapped_column(JSON)
     check: Mapped[str]
