@@ -10,6 +10,7 @@ The TOML layout is flat, like COINr's iMeta table: one ``[index]``, then ``[[pil
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Iterator
 from typing import Annotated, Literal
@@ -385,7 +386,8 @@ class IntegritySpec(_Frozen):
 
     ``digits``: run the digit tests on every unit's reported statistics; ``proxies``,
     ``additive``, ``targets``: the structural checks; ``veto``: the veto a confirmed
-    falsification triggers.
+    falsification triggers; ``revision_deadline``: figures revised after it by more than
+    ``revision_threshold`` (relative) are flagged (the store keeps every version).
     """
 
     digits: bool = True
@@ -393,6 +395,8 @@ class IntegritySpec(_Frozen):
     additive: list[AdditiveCheck] = []
     targets: list[TargetCheck] = []
     veto: Identifier | None = None
+    revision_deadline: datetime.date | None = None
+    revision_threshold: float = Field(0.02, gt=0)
 
 
 class SourceWeights(_Frozen):

@@ -120,6 +120,13 @@ class Store:
         with self.transaction() as s:
             return ops.history(s, unit_id, period, indicator_id)
 
+    def versions(
+        self, unit_ids: Sequence[str], indicator_ids: Sequence[str]
+    ) -> list[ops.ObservationVersion]:
+        """Every stored version of these units' indicators, oldest first."""
+        with self.transaction() as s:
+            return ops.versions(s, unit_ids, indicator_ids)
+
     # --- integrity findings (see zhengji.store.findings) ---
     def record_screen(
         self,

@@ -376,15 +376,26 @@ def history(
     session: Session, unit_id: str, period: str, indicator_id: str
 ) -> list[ObservationVersion]:
     """Every stored version of one value, oldest first."""
+    return versions(session, [unit_id], [indicator_id], period)
+
+
+def versions(
+    session: Session,
+    unit_ids: Sequence[str],
+    indicator_ids: Sequence[str],
+    period: str | None = None,
+) -> list[ObservationVersion]:
+    """Every stored version of the given units' indicators (one period, or all), oldest first."""
     q = (
         select(ObservationRecord)
         .where(
-            ObservationRecord.unit_id == unit_id,
-            ObservationRecord.period == period,
-            ObservationRecord.indicator_id == indicator_id,
+            ObservationRecord.unit_id.in_(list(unit_ids)),
+            ObservationRecord.indicator_id.in_(list(indicator_ids)),
         )
         .order_by(ObservationRecord.id)
     )
+    if period is not None:
+        q = q.where(ObservationRecord.period == period)
     return [
         ObservationVersion(
             r.id,
