@@ -145,7 +145,10 @@ def screen_bundle(
     with Store.open(db_url) as st:
         summary = st.import_bundle(bundle)
         panel = st.panel(bundle.scheme, summary.import_id, unit_ids=bundle.panel.unit_ids)
-        result = screen(bundle.scheme, panel, seed=seed)
+        history = None
+        if bundle.scheme.integrity.revision_deadline is not None:
+            history = st.versions(panel.unit_ids, [i.id for i in bundle.scheme.indicators])
+        result = screen(bundle.scheme, panel, seed=seed, versions=history)
         not_tested = [
             {"check": f.check, "indicator": f.indicator_id, "reason": f.summary_en}
             for f in result.not_tested

@@ -108,3 +108,37 @@ def test_clean_world_flags_no_unit_for_inflation() -> None:
 )
 def test_reporting_decimals(values: list[float], expected: int) -> None:
     assert reporting_decimals(np.array(values)) == expected
+
+
+def test_late_revisions_need_the_history_and_are_flagged_after_the_deadline() -> None:
+    import datetime as dt
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class V:
+        unit_id: str
+        indicator_id: str
+        period: str
+        value: float
+        recorded_at: dt.datetime
+        import_id: int
+
+    text = SCHEME.replace(
+        'veto = "falsification"', 'veto = "falsification"\nrevision_deadline = 2026-01-31'
+    )
+    s = parse_scheme(text)
+    panel = world(inflate=0.0, gap=0.0)
+    alone = screen(s, panel)
+    assert [f.check for f in alone.not_tested if f.check == "revision"] == ["revision"]
+    utc = dt.UTC
+    history = [
+        V(u, "gdp_growth", "2025", 6.0, dt.datetime(2026, 1, 10, tzinfo=utc), 1)
+        for u in panel.unit_ids
+    ]
+    history.append(V("u03", "gdp_growth", "2025", 7.5, dt.datetime(2026, 2, 5, tzinfo=utc), 2))
+    # revised on 31 January, 20:00 Beijing time: still before the deadline
+    history.append(V("u04", "gdp_growth", "2025", 7.5, dt.datetime(2026, 1, 31, 12, tzinfo=utc), 2))
+    res = screen(s, panel, versions=history)
+    late = [f for f in res.findings if f.check == "revision_after_deadline"]
+    assert [f.unit_id for f in late] == ["u03"]
+    assert late[0] in res.flagged

@@ -8,15 +8,18 @@ made; checks that could not run say so as ``info`` findings, never silently.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from zhengji.engine.panel import Panel
 from zhengji.integrity.digits import BENFORD_TESTS, LAST_TESTS, SHARE_TESTS, count_digits
+from zhengji.integrity.duplication import duplication_findings
 from zhengji.integrity.findings import (
     Finding,
     digit_findings_from_counts,
@@ -25,9 +28,10 @@ from zhengji.integrity.findings import (
 )
 from zhengji.integrity.outliers import peer_outliers
 from zhengji.integrity.proxies import proxy_checks
+from zhengji.integrity.revisions import late_revisions
 from zhengji.integrity.smoothness import too_smooth
 from zhengji.integrity.structure import sum_of_parts
-from zhengji.integrity.targets import exact_target_hits, target_bunching
+from zhengji.integrity.targets import exact_target_hits, integer_growth, target_bunching
 from zhengji.scheme.model import Scheme
 
 __all__ = ["ScreenResult", "reporting_decimals", "screen"]
@@ -47,8 +51,40 @@ class ScreenResult:
     period: str
 
 
-def screen(scheme: Scheme, panel: Panel, *, seed: int = 0) -> ScreenResult:
-    """Run the checks of ``scheme.integrity`` on ``panel`` (all units, all periods)."""
+class Version(Protocol):
+    """One stored version of a figure (``zhengji.store.ObservationVersion``)."""
+
+    @property
+    def unit_id(self) -> str: ...
+    @property
+    def indicator_id(self) -> str: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def recorded_at(self) -> dt.datetime: ...
+    @property
+    def import_id(self) -> int: ...
+
+
+# Deadlines are dates in Beijing time (UTC+8, no daylight saving): a figure recorded after
+# the end of that day was revised after the deadline.
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def screen(
+    scheme: Scheme,
+    panel: Panel,
+    *,
+    seed: int = 0,
+    versions: Sequence[Version] | None = None,
+) -> ScreenResult:
+    """Run the checks of ``scheme.integrity`` on ``panel`` (all units, all periods).
+
+    ``versions`` (every stored version of the figures, from the store) enables the
+    late-revision check when the scheme sets ``revision_deadline``.
+    """
     spec = scheme.integrity
     whole = panel  # sums of parts need the context units (parents) too
     if scheme.levels:
@@ -83,6 +119,9 @@ def screen(scheme: Scheme, panel: Panel, *, seed: int = 0) -> ScreenResult:
         y = _series(panel, t.indicator)
         found += target_bunching(y, t.target, periods, t.indicator, bandwidth=t.window)
         found += exact_target_hits(y, t.target, units, periods, t.indicator, bandwidth=t.window)
+        step = 10.0 ** -reporting_decimals(y)
+        if step < 1:  # whole-number growth only means something when decimals are reported
+            found += integer_growth(y, units, periods, t.indicator, precision=step)
     key = list(
         dict.fromkeys([p.indicator for p in spec.proxies] + [t.indicator for t in spec.targets])
     )
@@ -91,6 +130,8 @@ def screen(scheme: Scheme, panel: Panel, *, seed: int = 0) -> ScreenResult:
         y = _series(panel, ind)
         found += too_smooth(y, units, peers, periods, ind)
         found += peer_outliers(y, units, peers, periods, ind)
+    if spec.revision_deadline is not None:
+        found += _revisions(scheme, units, versions)
     run = with_qvalues(found)
     not_tested = tuple(f for f in run if math.isnan(f.p_value))
     return ScreenResult(tuple(run), tuple(flagged(run)), not_tested, periods[-1] if periods else "")
@@ -126,7 +167,38 @@ def _digits(scheme: Scheme, panel: Panel, seed: int) -> list[Finding]:
             counts[unit] = total
     first, last = panel.periods[0], panel.periods[-1]
     span = first if first == last else f"{first}–{last}"
-    return digit_findings_from_counts(counts, "*", span, DIGIT_TESTS, seed=seed)
+    found = digit_findings_from_counts(counts, "*", span, DIGIT_TESTS, seed=seed)
+    if reported:  # number duplication over the same figures, each at its own precision
+        cols = [panel.variable_index(ind) for ind in reported]
+        decimals = [reporting_decimals(panel.series(ind)) for ind in reported]
+        found += duplication_findings(
+            panel.values[:, :, cols], decimals, panel.unit_ids, span, seed=seed
+        )
+    return found
+
+
+def _revisions(
+    scheme: Scheme, units: Sequence[str], versions: Sequence[Version] | None
+) -> list[Finding]:
+    """Figures revised after the deadline (the store's history of every version)."""
+    if versions is None:
+        why = ("没有数据修改历史（需在数据库中运行）", "no revision history: run with the store")
+        return [_not_tested("*", "revision", *why)]
+    assert scheme.integrity.revision_deadline is not None
+    day = scheme.integrity.revision_deadline + dt.timedelta(days=1)
+    deadline = dt.datetime(day.year, day.month, day.day, tzinfo=BEIJING)
+    keep = [v for v in versions if v.unit_id in set(units)]
+    return late_revisions(
+        [v.unit_id for v in keep],
+        [v.indicator_id for v in keep],
+        [v.period for v in keep],
+        np.array([v.value for v in keep], dtype=np.float64),
+        [v.recorded_at for v in keep],
+        [v.import_id for v in keep],
+        deadline=deadline,
+        higher_is_better={i.id: i.direction == "higher" for i in scheme.indicators},
+        rel_threshold=scheme.integrity.revision_threshold,
+    )
 
 
 def _series(panel: Panel, variable: str) -> FloatArray:
