@@ -63,38 +63,9 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
     units = np.array(panel.unit_ids)
     cats = np.array(panel.categories)
 
-    for j, ind in enumerate(frame.indicators):
-        if ind.denominator is not None:
-            lost = np.isfinite(frame.raw[:, j]) & np.isnan(frame.denominated[t][:, j])
-            if lost.any():
-                records.append(
-                    TreatmentRecord(
-                        ind.id,
-                        "denominated",
-                        tuple(units[lost].tolist()),
-                        f"分母 {ind.denominator} 为零或缺失，按缺失处理 denominator zero or "
-                        "missing: treated as a missing value",
-                    )
-                )
+    _record_lost_denominators(frame, t, units, records)
     imputed = _impute(scheme, panel, frame, t, records)
-    counted = frame.horizon[t] if scheme.treatment.screen_on == "observed" else imputed
-    observed_before = np.isfinite(counted)
-    n_app = frame.applies.sum(axis=1)
-    availability = np.where(
-        n_app > 0, (observed_before & frame.applies).sum(axis=1) / np.maximum(n_app, 1), 0.0
-    )
-    keep = (availability >= scheme.treatment.min_availability) & (availability > 0)
-    if not keep.all():
-        records.append(
-            TreatmentRecord(
-                "*",
-                "screened_out",
-                tuple(units[~keep].tolist()),
-                f"数据可得率低于 availability below {scheme.treatment.min_availability:.0%}"
-                if scheme.treatment.min_availability > 0
-                else "本期无数据 no data for the period",
-            )
-        )
+    availability, keep = _screen(scheme, frame, t, imputed, units, records)
     if not keep.all():
         imputed = np.array(imputed)
         imputed[~keep] = np.nan
@@ -166,6 +137,50 @@ def assess(scheme: Scheme, panel: Panel, period: str | None = None) -> Assessmen
         diagnostics={"applies": _ro(frame.applies)},
         synthetic=panel.synthetic or scheme.synthetic,
     )
+
+
+def _record_lost_denominators(
+    frame: _Frame, t: int, units: NDArray[np.str_], records: list[TreatmentRecord]
+) -> None:
+    for j, ind in enumerate(frame.indicators):
+        if ind.denominator is None:
+            continue
+        lost = np.isfinite(frame.raw[:, j]) & np.isnan(frame.denominated[t][:, j])
+        if lost.any():
+            records.append(
+                TreatmentRecord(
+                    ind.id,
+                    "denominated",
+                    tuple(units[lost].tolist()),
+                    f"分母 {ind.denominator} 为零或缺失，按缺失处理 denominator zero or "
+                    "missing: treated as a missing value",
+                )
+            )
+
+
+def _screen(
+    scheme: Scheme,
+    frame: _Frame,
+    t: int,
+    imputed: FloatArray,
+    units: NDArray[np.str_],
+    records: list[TreatmentRecord],
+) -> tuple[FloatArray, BoolArray]:
+    """Data availability per unit, and which units are kept (enough data, and some data)."""
+    counted = frame.horizon[t] if scheme.treatment.screen_on == "observed" else imputed
+    n_app = frame.applies.sum(axis=1)
+    have = (np.isfinite(counted) & frame.applies).sum(axis=1)
+    availability = np.where(n_app > 0, have / np.maximum(n_app, 1), 0.0)
+    floor = scheme.treatment.min_availability
+    keep = (availability >= floor) & (availability > 0)
+    if not keep.all():
+        why = (
+            f"数据可得率低于 availability below {floor:.0%}"
+            if floor > 0
+            else "本期无数据 no data for the period"
+        )
+        records.append(TreatmentRecord("*", "screened_out", tuple(units[~keep].tolist()), why))
+    return availability, keep
 
 
 def _assessed_units(scheme: Scheme, panel: Panel) -> Panel:
