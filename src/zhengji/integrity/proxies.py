@@ -401,6 +401,10 @@ def _cell_findings(
                 f"Reported growth this year is {abs(fit.resid[i]):.1f} points {side_en} what the "
                 f"proxies and the unit's usual level predict (studentised residual {z:.1f}), "
                 f"p={p:.2g}.",
+                # Inflation shows as excess; a year below what the proxies explain is listed
+                # (it counts in the run's BH correction) but not flagged: with unit effects, an
+                # inflating unit's honest years look low.
+                z > 0,
             )
         )
     return out

@@ -220,7 +220,10 @@ def _peer_groups(scheme: Scheme, panel: Panel) -> Sequence[str]:
     cats = list(panel.categories)
     levels = list(panel.levels) if panel.levels else ["" for _ in cats]
     size = {c: cats.count(c) for c in cats}
-    return [c if c and size[c] >= 5 else f"level:{lv}" for c, lv in zip(cats, levels, strict=True)]
+    return [
+        c if c and size[c] >= 5 else f"同级全部 all {lv}"
+        for c, lv in zip(cats, levels, strict=True)
+    ]
 
 
 def _not_tested(indicator: str, check: str, why_zh: str, why_en: str) -> Finding:

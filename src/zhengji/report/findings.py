@@ -44,7 +44,9 @@ def finding_rows(result: ScreenResult, names: Mapping[str, str]) -> list[dict[st
     rows = [
         {
             "unit_id": f.unit_id,
-            "unit": names.get(f.unit_id, f.unit_id),
+            "unit": "全体 all units"
+            if f.unit_id.startswith("*")
+            else names.get(f.unit_id, f.unit_id),
             "indicator_id": f.indicator_id,
             "period": ",".join(f.periods),
             "check": f.check,
