@@ -187,3 +187,75 @@ def test_digit_findings_flag_the_invented_unit() -> None:
     assert f.severity == "high" and f.q_value < 0.01
     assert "q=" in f.summary_zh and "{q}" not in f.summary_zh
     assert severity_for(0.03) == "medium" and severity_for(0.001, material=False) == "info"
+
+
+EDGES = [10.0**k for k in range(-12, 25)] + [
+    0.3, 0.1 + 0.2, 999.9999999, 99.5, 100.5, 9.5, 0.5, 1.5, 2.9999999999999996,
+    2.0**47 - 1, 2.0**47, 2.0**47 + 1, 2.0**53 - 1, 2.0**53, 2.0**53 + 2, 1e15 - 1, 1e15,
+    1e300, 1e-300, 5e-324, 1.7976931348623157e308, 0.0, -0.0, -1.0, math.nan, math.inf, -math.inf,
+]  # fmt: skip
+
+
+def _reference_counts(x: np.ndarray, decimals: int) -> dict[str, list[int] | list[float] | int]:
+    """Digit counts one value at a time from the decimal string of Z = rint(x·10**decimals)."""
+    single, first_two, last_two, last_small = [0] * 9, [0] * 90, [0] * 100, [0] * 10
+    n_invalid = n_zero = n_huge = 0
+    zs: list[float] = []
+    with np.errstate(over="ignore"):
+        zz = np.rint(x * 10.0**decimals) if decimals else np.rint(x)
+    for v, z in zip(x.tolist(), zz.tolist(), strict=True):
+        if not v > 0 or not math.isfinite(z):
+            n_invalid += 1
+        elif z < 1:
+            n_zero += 1
+        else:
+            s = str(int(z))
+            zs.append(z)
+            if z < 10:
+                single[int(s) - 1] += 1
+                continue
+            first_two[int(s[:2]) - 10] += 1
+            if z >= 2**53:
+                n_huge += 1
+            elif z >= 100:
+                last_two[int(s[-2:])] += 1
+            else:
+                last_small[int(s[-1])] += 1
+    return {"single": single, "first_two": first_two, "last_two": last_two,
+            "last_small": last_small, "n_invalid": n_invalid, "n_zero": n_zero,
+            "n_huge": n_huge, "z": [min(zs), max(zs)]}  # fmt: skip
+
+
+def test_fast_counting_equals_string_reference_with_edge_values() -> None:
+    """The vectorised kernel (exponent-table reciprocals, one bincount key) and its slow path
+    give exactly the counts of a per-value string reference, on random data mixed with
+    powers of ten, float-noise values, 2**47 / 2**53 / 1e15 boundaries, huge, tiny and invalid
+    values, at several precisions, chunk sizes and thread counts."""
+    rng = np.random.default_rng(2024)
+    samples = [
+        10.0 ** rng.uniform(-3, 17, 3000),
+        np.rint(10.0 ** rng.uniform(0, 16, 3000)),
+        rng.integers(1, 2**53, 2000).astype(float) * rng.choice([1.0, -1.0, 0.01], 2000),
+        np.concatenate([_benford_sample(3000, rng), rng.choice(EDGES, 50)]),
+        np.array(EDGES * 3),
+    ]
+    for i, x in enumerate(samples):
+        for decimals in (0, 2, 8) if i < 4 else (0, 1, 2, 8, 15):
+            ref = _reference_counts(x, decimals)
+            for kw in ({}, {"chunk_size": 257}, {"chunk_size": 1000, "workers": 2}):
+                c = count_digits(x, decimals, **kw)
+                got = {
+                    "single": c.single.tolist(), "first_two": c.first_two.tolist(),
+                    "last_two": c.last_two.tolist(), "last_small": c.last_small.tolist(),
+                    "n_invalid": c.n_invalid, "n_zero": c.n_zero, "n_huge": c.n_huge,
+                    "z": [c.z_min, c.z_max],
+                }  # fmt: skip
+                assert got == ref, (i, decimals, kw)
+
+
+def test_min_n_table_equals_power_computation() -> None:
+    """The precomputed minimum sizes are the Cohen (1988) power computation's results."""
+    from zhengji.integrity.digits import _MIN_N, _power_min_n
+
+    assert {df: _power_min_n(df) for df in _MIN_N} == _MIN_N
+    assert min_n(3) == _power_min_n(3)

@@ -3,17 +3,19 @@
 Pure functions: arrays in, frozen results out. Digits are those of the figure *as reported*
 with ``decimals`` decimals (default 0: whole numbers), i.e. of ``Z = round(|x| * 10**decimals)``,
 as benford_py does (it truncates; we round so 0.1 + 0.2 reported to one decimal is 3, not 2).
-Counting is one vectorised, chunked pass with integer arithmetic (no strings), so 10^8 values
-fit in a few seconds and a few MB (see ``bench/integrity.py``); counts from several passes add.
+Counting is one vectorised, chunked pass of exact float arithmetic (no strings), so 10^8 values
+take about half a second and a few MB (see ``bench/integrity.py``); counts from several passes add.
 Formulas, thresholds and references are in ``docs/integrity.md``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from typing import cast
 
@@ -188,11 +190,9 @@ class DigitCounts:
         return self.n_invalid + self.n_zero
 
 
-def _count_chunk(x: FloatArray, scale: float) -> DigitCounts:
-    """One chunk: Z = rint(x·scale), leading digits by float division, trailing by int64 mod.
-
-    Range checks are reductions (min/max) so the common case (all values ≥ 100 and < 1e15)
-    runs without masks or copies; anything else takes the masked path.
+def _count_general(x: FloatArray, scale: float) -> DigitCounts:
+    """Any values (the slow path for what ``_Counter`` leaves): Z = rint(x·scale), leading
+    digits by float division (exact int64 or str beyond 1e15), trailing digits by int64 mod.
     """
     n_invalid = 0
     if not (x.size and x.min() > 0 and x.max() < np.inf):
@@ -271,6 +271,115 @@ def _chunks(values: ArrayLike | Iterable[ArrayLike], chunk: int) -> Iterable[Flo
         yield from _chunks(np.asarray(part, dtype=np.float64), chunk)
 
 
+_FAST_MAX = 2.0**47  # below this, ⌊Z·R⌋ (R a rounded-up 1/10**k) is exact: see _Counter
+_NBINS = 20100  # 100·q + Z mod 100 for Z ≥ 100 (q: first two digits, 100..199 fold), 20000 + Z
+
+
+def _up(r: Fraction) -> float:
+    """Smallest double ≥ r: multiplying by it and flooring never loses an exact quotient."""
+    f = float(r)
+    return f if Fraction(f) >= r else math.nextafter(f, math.inf)
+
+
+def _exponent_reciprocals() -> FloatArray:
+    """``1/10**(t-1)`` rounded up, per biased float64 exponent E with t = ⌊log10 2**E⌋, so for
+    2**E ≤ Z < 2**(E+1) the product Z·R lies in [10, 200) (1 below 2**4: small Z are keyed apart).
+    """
+    out = np.ones(2048)
+    for e in range(4, 48):
+        out[1023 + e] = _up(Fraction(1, 10 ** (len(str(2**e)) - 2)))
+    return out
+
+
+_R_EXP = _exponent_reciprocals()
+_R_100 = _up(Fraction(1, 100))
+
+
+class _Counter:
+    """Counting state of one thread: fast-path bins, general-path counts, reused buffers.
+
+    Fast path (1 ≤ Z < 2**47, the usual case): one key per value, ``100·q + Z mod 100`` with
+    ``q = ⌊Z / 10**(t-1)⌋`` and ``t`` looked up from the binary exponent of Z, so q is the first
+    two digits or (100..199) the first three, and ``20000 + Z`` for Z < 100; one ``bincount``
+    per chunk, folded into DigitCounts once at the end. ``⌊Z·R⌋ = ⌊Z/P⌋`` exactly for R the
+    smallest double ≥ 1/P: an exact quotient is never rounded down, and otherwise Z/P is at
+    least 1/P ≥ 1e-13 below the next integer, more than R's and the product's rounding error
+    (< 5e-14 for Z·R < 200; likewise Z/100 < 2**41). Anything else
+    (non-positive, NaN, infinite, rounds to 0, ≥ 2**47) goes to ``_count_general``.
+    """
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+        self.bins = np.zeros(_NBINS, np.int64)
+        self.rest = DigitCounts.empty()
+        self.z_min, self.z_max = math.inf, -math.inf
+        self._z = self._f = np.empty(0)
+        self._k = np.empty(0, np.intp)
+
+    def add(self, x: FloatArray) -> None:
+        n = x.size
+        if n == 0:
+            return
+        if n > self._z.size:
+            self._z, self._f = np.empty(n), np.empty(n)
+            self._k = np.empty(n, np.intp)
+        z = self._z[:n]
+        if self.scale != 1.0:
+            np.multiply(x, self.scale, out=z)
+            np.rint(z, out=z)
+        else:
+            np.rint(x, out=z)
+        lo, hi = float(z.min()), float(z.max())  # NaN fails both tests below
+        if lo >= 1.0 and hi < _FAST_MAX:
+            self._fast(z, lo, hi)
+            return
+        ok = (z >= 1.0) & (z < _FAST_MAX)
+        if ok.any():
+            zk = z[ok]
+            self._fast(zk, float(zk.min()), float(zk.max()))
+        self.rest = self.rest + _count_general(x[~ok], self.scale)
+
+    def _fast(self, z: FloatArray, lo: float, hi: float) -> None:
+        n = z.size
+        f, k = self._f[:n], self._k[:n]
+        h = k.view(np.float64)  # k is free between the lookup and the key
+        np.right_shift(z.view(np.int64), 52, out=k)  # biased binary exponent (z > 0)
+        np.take(_R_EXP, k, out=f, mode="clip")
+        np.multiply(f, z, out=f)
+        np.floor(f, out=f)  # q
+        np.multiply(z, _R_100, out=h)
+        np.floor(h, out=h)  # ⌊Z/100⌋, so Z mod 100 = Z - 100·h
+        np.subtract(f, h, out=f)
+        np.multiply(f, 100.0, out=f)
+        np.add(f, z, out=f)  # 100·q + Z mod 100
+        if lo < 100.0:
+            np.add(z, 20000.0, out=f, where=z < 100.0)
+        np.copyto(k, f, casting="unsafe")
+        self.bins += np.bincount(k, minlength=_NBINS)
+        self.z_min, self.z_max = min(self.z_min, lo), max(self.z_max, hi)
+
+    def counts(self) -> DigitCounts:
+        b = self.bins
+        q, small = b[:20000].reshape(200, 100), b[20000:]
+        first_two = q[10:100].sum(axis=1) + small[10:]
+        first_two[:10] += q[100:].sum(axis=1).reshape(10, 10).sum(axis=1)
+        fast = DigitCounts(
+            small[1:10].copy(), first_two, q.sum(axis=0), small[10:].reshape(9, 10).sum(axis=0),
+            0, 0, 0, self.z_min, self.z_max,
+        )  # fmt: skip
+        return fast + self.rest
+
+
+def _count_part(counter: _Counter, parts: Iterator[FloatArray], lock: threading.Lock) -> None:
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # per thread
+        while True:
+            with lock:  # one chunk at a time from a shared iterator: a generator never runs ahead
+                part = next(parts, None)
+            if part is None:
+                return
+            counter.add(part)
+
+
 def count_digits(
     values: ArrayLike | Iterable[ArrayLike],
     decimals: int = 0,
@@ -281,25 +390,24 @@ def count_digits(
     """Count every digit statistic in one chunked pass; ``workers`` threads share the chunks.
 
     ``values`` is an array or an iterable of arrays (so 10^8 values need never be in memory at
-    once). NumPy releases the GIL in the arithmetic, so threads scale on several cores.
+    once). NumPy releases the GIL in the arithmetic, so threads scale on several cores; each
+    thread keeps its own counts and buffers (2**16 values: x and three buffers fit in L2).
     """
     if decimals < 0 or decimals > 15:
         raise MethodError(f"小数位数必须在 0 到 15 之间 decimals must be 0..15, got {decimals}")
     scale = 10.0**decimals
+    parts = iter(_chunks(values, chunk_size))
+    lock = threading.Lock()
+    counters = [_Counter(scale) for _ in range(max(workers, 1))]
+    if len(counters) == 1:
+        _count_part(counters[0], parts, lock)
+    else:
+        with ThreadPoolExecutor(max_workers=len(counters)) as pool:
+            for fut in [pool.submit(_count_part, c, parts, lock) for c in counters]:
+                fut.result()
     total = DigitCounts.empty()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if workers <= 1:
-            for part in _chunks(values, chunk_size):
-                total = total + _count_chunk(part, scale)
-            return total
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            pending: list[Future[DigitCounts]] = []
-            for part in _chunks(values, chunk_size):
-                pending.append(pool.submit(_count_chunk, part, scale))
-                if len(pending) >= 4 * workers:  # bounded: a generator is never run ahead
-                    total = total + pending.pop(0).result()
-            for fut in pending:
-                total = total + fut.result()
+    for c in counters:
+        total = total + c.counts()
     return total
 
 
@@ -322,13 +430,21 @@ def expected_distribution(test: str) -> tuple[IntArray, FloatArray]:
     raise MethodError(f"未知的数字检验 unknown digit test '{test}'")
 
 
-@cache
+#: ``min_n`` of the built-in tests, precomputed (each root-find costs ~1 ms); a test checks them.
+_MIN_N = {1: 88, 8: 167, 9: 174, 89: 429, 99: 449}
+
+
 def min_n(df: int) -> int:
     """Smallest N at which a χ² test with ``df`` degrees of freedom has 80 % power at α = 0.05
     against Cohen's medium effect w = 0.3 (N = λ/w², λ the noncentrality; Cohen 1988 ch. 7).
 
     first 167, second and last 174, first two 429, last two 449, the 1-df share tests 88.
     """
+    return _MIN_N[df] if df in _MIN_N else _power_min_n(df)
+
+
+@cache
+def _power_min_n(df: int) -> int:
     crit = stats.chi2.isf(0.05, df)
     lam = float(optimize.brentq(lambda nc: stats.ncx2.sf(crit, df, nc) - 0.8, 0.1, 1000.0))
     return math.ceil(lam / _POWER_W**2)
@@ -382,8 +498,9 @@ def _ff(a: ArrayLike) -> FloatArray:
 def _null_mads(test: str, n: int, n_sim: int, seed: int) -> FloatArray:
     """MADs of ``n_sim`` multinomial samples of size ``n`` under the null (cached per N)."""
     _, p = expected_distribution(test)
-    sims = np.random.default_rng(seed).multinomial(n, p, size=n_sim) / n
-    mads: FloatArray = np.abs(sims - p).mean(axis=1)
+    sims = np.divide(np.random.default_rng(seed).multinomial(n, p, size=n_sim), n)
+    np.subtract(sims, p, out=sims)  # in place: the same operations, no temporaries
+    mads: FloatArray = np.abs(sims, out=sims).mean(axis=1)
     mads.flags.writeable = False
     return mads
 
