@@ -259,6 +259,7 @@ def test_screen_writes_the_findings_csv_and_records_them(tmp_path: Path) -> None
         "summary",
     }
     assert need <= set(rows[0])
-    assert len(rows) == 51 * 9  # eight digit tests and number duplication per country
+    # per country: five last-digit tests and number duplication; per indicator: three Benford
+    assert len(rows) == 51 * 6 + 49 * 3
     listed = zhengji("findings", "--db", db, cwd=tmp_path)
     assert listed.returncode == 0 and "digits." in listed.stdout
