@@ -142,3 +142,15 @@ def test_late_revisions_need_the_history_and_are_flagged_after_the_deadline() ->
     late = [f for f in res.findings if f.check == "revision_after_deadline"]
     assert [f.unit_id for f in late] == ["u03"]
     assert late[0] in res.flagged
+
+
+def test_benford_runs_only_for_declared_indicators_across_units() -> None:
+    plain = screen(parse_scheme(SCHEME), world(inflate=0.0, gap=0.0))
+    assert not [f for f in plain.findings if f.check in ("digits.first", "digits.second")]
+    s = parse_scheme(SCHEME.replace("[integrity]\n", '[integrity]\nbenford = ["beds"]\n'))
+    res = screen(s, world(inflate=0.0, gap=0.0))
+    pooled = [
+        f for f in res.findings if f.check.startswith("digits.first") or f.check == "digits.second"
+    ]
+    assert {(f.unit_id, f.indicator_id) for f in pooled} == {("*", "beds")}
+    assert len(pooled) == 3  # first, second, first two — over all 300 figures of the indicator

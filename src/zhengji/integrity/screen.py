@@ -158,8 +158,10 @@ def _digits(scheme: Scheme, panel: Panel, seed: int) -> list[Finding]:
     Per unit: last-digit tests and number duplication (reporting habits: Beber & Scacco 2012;
     Nigrini ch. 8). Benford tests need independent figures, and one unit's panel is not: the
     same indicator over the years shares its leading digits, which made honest counties fail
-    by the dozen in the simulation study (docs/integrity.md). So Benford tests run per
-    indicator across all units and periods (Nigrini's cross-section use), unit ``*``.
+    by the dozen in the simulation study (docs/integrity.md); and most indicators (rates,
+    bounded scores) are not Benford-distributed at all. So Benford tests run only for the
+    indicators the scheme lists in ``[integrity] benford``, across all units and periods
+    (Nigrini's cross-section use), unit ``*``.
     """
     reported = [i.id for i in scheme.indicators if i.source == "statistics"]
     reported = [i for i in reported if i in panel.variables]
@@ -178,9 +180,9 @@ def _digits(scheme: Scheme, panel: Panel, seed: int) -> list[Finding]:
         if total is not None:
             per_unit[unit] = total
     found = digit_findings_from_counts(per_unit, "*", span, UNIT_DIGIT_TESTS, seed=seed)
-    for ind in reported:
+    for ind in scheme.integrity.benford:
         values = panel.series(ind)
-        pooled = {"*": count_digits(values[np.isfinite(values)], decimals[ind])}
+        pooled = {"*": count_digits(values[np.isfinite(values)], reporting_decimals(values))}
         found += digit_findings_from_counts(pooled, ind, span, BENFORD_TESTS, seed=seed)
     cols = [panel.variable_index(ind) for ind in reported]
     found += duplication_findings(

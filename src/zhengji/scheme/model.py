@@ -384,13 +384,16 @@ class TargetCheck(_Frozen):
 class IntegritySpec(_Frozen):
     """What ``zhengji screen`` checks (数据真实性核查), declared with the scheme.
 
-    ``digits``: run the digit tests on every unit's reported statistics; ``proxies``,
+    ``digits``: last-digit and duplication tests on every unit's reported statistics;
+    ``benford``: indicators whose figures across units should follow Benford's law (amounts
+    spanning orders of magnitude; rates and bounded scores do not); ``proxies``,
     ``additive``, ``targets``: the structural checks; ``veto``: the veto a confirmed
     falsification triggers; ``revision_deadline``: figures revised after it by more than
     ``revision_threshold`` (relative) are flagged (the store keeps every version).
     """
 
     digits: bool = True
+    benford: list[Identifier] = []
     proxies: list[ProxyCheck] = []
     additive: list[AdditiveCheck] = []
     targets: list[TargetCheck] = []
@@ -703,6 +706,7 @@ def _integrity_pairs(s: Scheme, declared: set[str]) -> Iterator[tuple[str, str]]
     """Every variable an integrity check names must be declared; the veto must exist."""
     spec = s.integrity
     groups: list[tuple[str, list[list[str]]]] = [
+        ("benford", [[b] for b in spec.benford]),
         ("proxies", [[p.indicator, *p.proxies] for p in spec.proxies]),
         ("additive", [[a.indicator] for a in spec.additive]),
         ("targets", [[t.indicator] for t in spec.targets]),
