@@ -65,3 +65,35 @@ def test_permuting_units_permutes_findings() -> None:
         for f in too_smooth(g[perm], [units[i] for i in perm], ["A"] * 30, PERIODS, "GDP")
     }
     assert a == pytest.approx(b)
+
+
+def test_honest_peer_p_values_are_roughly_uniform() -> None:
+    """Homogeneous honest units (shared period shocks, 9-df variances): about 5 % of the
+    p-values fall below 0.05. The old normal tail on log variances gave about 10 %."""
+    rng = np.random.default_rng(11)
+    units = [f"u{i}" for i in range(20)]
+    p_peer, p_all = [], []
+    for _ in range(150):
+        g = np.round(
+            7
+            + rng.normal(0, 1.5, 10)[None, :]
+            + rng.normal(0, 1.5, (20, 1))
+            + rng.normal(0, 1.5, (20, 10)),
+            1,
+        )
+        found = too_smooth(g, units, ["A"] * 20, PERIODS, "GDP")
+        p_peer += [f.evidence["p_peer"] for f in found]
+        p_all += [f.p_value for f in found]
+    assert 0.02 <= np.mean(np.array(p_peer) < 0.05) <= 0.08
+    assert 0.02 <= np.mean(np.array(p_all) < 0.05) <= 0.08
+    assert np.mean(np.array(p_peer) < 0.5) == pytest.approx(0.5, abs=0.1)
+
+
+def test_genuinely_different_volatility_widens_the_reference() -> None:
+    """Peers whose true sd differs (lognormal, sdlog 0.7) give τ > 0 and few honest flags."""
+    rng = np.random.default_rng(5)
+    sd = 1.5 * np.exp(rng.normal(0, 0.7, 20))
+    g = 7 + sd[:, None] * rng.normal(0, 1, (20, 10))
+    found = too_smooth(g, [f"u{i}" for i in range(20)], ["A"] * 20, PERIODS, "GDP")
+    assert all(f.evidence["tau_peer"] > 0.3 for f in found)
+    assert min(f.p_value for f in found) > 0.001

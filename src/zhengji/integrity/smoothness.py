@@ -3,9 +3,18 @@
 Two one-sided views per unit, combined by Bonferroni (``p = min(1, 2·min(p_peer, p_own))``):
 
 * **peers**: ``v = log(s² + precision²/12)`` (sample variance of the growth rates plus the
-  variance rounding alone adds, so a flat series is finite). Against the other units of the
-  same category: robust z = (v − median)/(1.4826·MAD), p = Φ(z) (lower tail). The peers' spread
-  includes their genuine differences, so no normal-variance assumption is needed.
+  variance rounding alone adds, so a flat series is finite). Model: ``v = log σ² + log(χ²_k/k)``
+  with ``k = n − 1`` and ``log σ²`` of the units of a category ~ N(μ, τ²). The sampling part is
+  the exact, left-skewed law of a log sample variance (a normal lower tail on ``v`` would be
+  anti-conservative); μ is the peers' median of ``v`` less the median of ``log(χ²_k/k)``; τ² =
+  (1.4826·MAD of the peers' ``v``)² − ψ′(k/2) (the sampling variance of ``log χ²_k``), floored
+  at 0, so genuine differences between units widen the reference instead of producing flags;
+  the uncertainty of μ (π/2 · variance / peers) is added to τ². p = ∫ F_χ²_k(k·e^{v − μ − τz})
+  φ(z) dz (Gauss–Hermite). With τ = 0 this is the F test of the unit against the peers' level.
+  When the peers' log variances agree more closely than ``k`` df allow (shocks shared by the
+  whole category, e.g. the national cycle), the reference uses the effective df that match
+  their sample variance taken at its upper 90 % bound (at most 8k), so a small draw cannot
+  make honest units look smooth.
 * **own history**: the last ``recent`` periods against the earlier ones, ``F = s²_recent /
   s²_earlier``, p = F-distribution lower tail with ``(recent − 1, earlier − 1)`` df.
 """
@@ -17,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import optimize, special, stats
 
 from zhengji.errors import DataError
 from zhengji.integrity.findings import Finding
@@ -47,6 +56,7 @@ def too_smooth(
     logv = np.full(len(unit_ids), np.nan)
     for j in np.flatnonzero(n_obs >= min_periods):
         logv[j] = math.log(float(np.nanvar(g[j], ddof=1)) + floor)
+    dfs = n_obs - 1
     cats = np.asarray(categories)
     out: list[Finding] = []
     for i, unit in enumerate(unit_ids):
@@ -62,13 +72,11 @@ def too_smooth(
             )
             continue
         peers = logv[(cats == cats[i]) & np.isfinite(logv) & (np.arange(len(unit_ids)) != i)]
-        z_peer = p_peer = _NAN
+        peer_df = dfs[(cats == cats[i]) & np.isfinite(logv) & (np.arange(len(unit_ids)) != i)]
+        z_peer = p_peer = tau = df_peer = _NAN
         if peers.size >= min_peers:
-            med = float(np.median(peers))
-            mad = float(np.median(np.abs(peers - med))) * 1.4826
-            if mad > 0:
-                z_peer = (logv[i] - med) / mad
-                p_peer = float(stats.norm.cdf(z_peer))
+            p_peer, tau, df_peer = _peer_p(float(logv[i]), int(dfs[i]), peers, peer_df)
+            z_peer = float(stats.norm.ppf(p_peer))
         series = g[i][np.isfinite(g[i])]
         f_own = p_own = _NAN
         if series.size >= recent + 3 and recent >= 3:
@@ -108,6 +116,8 @@ def too_smooth(
                     "peer_median_sd_pp": peer_sd,
                     "z_peer": z_peer,
                     "p_peer": p_peer,
+                    "tau_peer": tau,
+                    "df_peer": df_peer,
                     "f_own_history": f_own,
                     "p_own_history": p_own,
                     "peers": float(peers.size),
@@ -116,6 +126,40 @@ def too_smooth(
             )
         )
     return out
+
+
+_MAX_DF_RATIO = 8.0
+_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(48)
+_GH_W = _GH_W / _GH_W.sum()
+
+
+def _peer_p(
+    v: float, k: int, peers: NDArray[np.float64], peer_df: NDArray[np.int64]
+) -> tuple[float, float, float]:
+    """Lower-tail p of ``v`` (log variance, ``k`` df) against its peers, τ and the df used."""
+    level = peers - np.log(stats.chi2.median(peer_df) / peer_df)  # estimates of log σ²_j
+    mu = float(np.median(level))
+    spread = (1.4826 * float(np.median(np.abs(level - mu)))) ** 2
+    noise = float(np.mean(special.polygamma(1, peer_df / 2)))
+    df = float(k)
+    # the peers' sample variance, taken at its upper 90 % bound: a small draw must not shrink
+    # the reference (a smoothed peer only inflates it, which is conservative)
+    m = peers.size
+    agree = float(np.var(level, ddof=1)) * (m - 1) / float(stats.chi2.ppf(0.1, m - 1))
+    if agree < noise:  # peers agree more than k df allow (shared shocks): more effective df
+        target = max(agree, noise / _MAX_DF_RATIO)
+        df = float(optimize.brentq(lambda d: _trigamma_half(d) - target, 1.0, 1e6))
+        mu = float(np.median(peers)) - math.log(float(stats.chi2.median(df)) / df)
+        noise = spread = target
+    tau2 = max(0.0, spread - noise)
+    tau2 += math.pi / 2 * (tau2 + noise) / peers.size  # the median μ is itself estimated
+    tau = math.sqrt(tau2)
+    p = float(np.sum(_GH_W * stats.chi2.cdf(df * np.exp(v - mu - tau * _GH_X), df)))
+    return min(1.0, max(p, 0.0)), tau, df
+
+
+def _trigamma_half(d: float) -> float:
+    return float(special.polygamma(1, d / 2))
 
 
 def _info(unit: str, ind: str, periods: Sequence[str], zh: str, en: str) -> Finding:
