@@ -5,13 +5,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+# System packages the tests drive for real: PostgreSQL (store), Chromium and CJK fonts (browser
+# tests and PDF reports), Pango (WeasyPrint). Installed from Debian when missing.
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
-    echo "安装 PostgreSQL installing postgresql (Debian package) for the store tests…"
+    echo "安装 installing ${need[*]} (Debian packages) for the tests…"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "PostgreSQL is not installed and this is not root: run 'sudo apt-get install postgresql'" >&2
+    echo "missing system packages: run 'sudo apt-get install ${need[*]}'" >&2
     exit 1
   fi
 fi

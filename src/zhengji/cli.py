@@ -14,17 +14,20 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
 
 from zhengji import __version__, settings
-from zhengji.errors import ZhengjiError
+from zhengji.commands import accountability as _accountability_cmds
+from zhengji.commands import analysis as _analysis_cmds
+from zhengji.commands import console, err_console, friendly, progress
+from zhengji.commands import ledger as _ledger_cmds
+from zhengji.commands import voice as _voice_cmds
+from zhengji.commands import web as _web_cmds
 
 __all__ = ["app", "main"]
 
@@ -36,10 +39,12 @@ app = typer.Typer(
 )
 scheme_app = typer.Typer(help="考核方案 Assessment schemes.", no_args_is_help=True)
 app.add_typer(scheme_app, name="scheme")
-# A pipe or a CI log is not a terminal: give tables room instead of Rich's 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-F = TypeVar("F", bound=Callable[..., Any])
+# Each capability brings its commands in its own module under zhengji.commands.
+app.add_typer(_ledger_cmds.app, name="ledger")
+app.add_typer(_accountability_cmds.app)
+app.add_typer(_analysis_cmds.app)
+app.add_typer(_web_cmds.app)
+app.add_typer(_voice_cmds.app)
 
 
 class Format(StrEnum):
@@ -48,33 +53,6 @@ class Format(StrEnum):
     json = "json"
     xlsx = "xlsx"
     html = "html"
-
-
-def _friendly(fn: F) -> F:
-    """Map our errors to one readable message and exit code 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ZhengjiError as exc:
-            err_console.print(
-                f"[bold red]错误 error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
-            )
-            raise typer.Exit(2) from None
-        except OSError as exc:  # a file in the way, open in Excel, no permission, disk full
-            where = f" {exc.filename}" if exc.filename else ""
-            why = exc.strerror or str(exc)
-            err_console.print(
-                f"[bold red]文件错误 file error:[/]{escape(where)}: {escape(why)}"
-                " — 请检查路径、权限，或关闭正在使用该文件的程序 check the path and permissions, "
-                "or close the program that has the file open",
-                highlight=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _version(value: bool) -> None:
@@ -95,18 +73,8 @@ def _root(
     """zhengji 政绩."""
 
 
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
-
-
 @app.command()
-@_friendly
+@friendly
 def assess(
     bundle: Annotated[Path, typer.Argument(help="数据包 bundle: directory or .xlsx workbook")],
     out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("out"),
@@ -120,7 +88,7 @@ def assess(
     """执行考核 Assess a bundle: print the ranking, record the run, write reports."""
     from zhengji.pipeline import run_bundle
 
-    with _progress() as prog:
+    with progress() as prog:
         result = run_bundle(bundle, period=period, db_url=db, store=store, progress=prog)
     _print_ranking(result.assessment, result.scheme)
     for note in result.notes:
@@ -133,7 +101,7 @@ def assess(
 
 
 @app.command()
-@_friendly
+@friendly
 def reproduce(
     run_id: Annotated[int, typer.Argument(help="考核记录编号 stored run id")],
     db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
@@ -146,7 +114,7 @@ def reproduce(
 
 
 @app.command()
-@_friendly
+@friendly
 def runs(
     db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
 ) -> None:
@@ -170,7 +138,7 @@ def runs(
 
 
 @app.command()
-@_friendly
+@friendly
 def history(
     unit: Annotated[str, typer.Argument(help="单位编号 unit_id")],
     period: Annotated[str, typer.Argument(help="考核期 period")],
@@ -211,7 +179,7 @@ def history(
 
 
 @app.command("screen")
-@_friendly
+@friendly
 def screen_cmd(
     bundle: Annotated[Path, typer.Argument(help="数据包 bundle: directory or .xlsx workbook")],
     out: Annotated[Path | None, typer.Option(help="输出文件 output file (e.g. flags.csv)")] = None,
@@ -226,7 +194,7 @@ def screen_cmd(
     from zhengji.pipeline import screen_bundle
     from zhengji.report.findings import write_findings
 
-    with _progress() as prog:
+    with progress() as prog:
         prog.add_task("核查 screening…", total=None)
         run = screen_bundle(bundle, db_url=db, store=store)
     res = run.result
@@ -276,7 +244,7 @@ class Action(StrEnum):
 
 
 @app.command()
-@_friendly
+@friendly
 def findings(
     screen: Annotated[int | None, typer.Option(help="筛查编号 screen id (default: latest)")] = None,
     db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
@@ -316,7 +284,7 @@ def findings(
 
 
 @app.command()
-@_friendly
+@friendly
 def finding(
     action: Annotated[
         Action,
@@ -345,7 +313,7 @@ def _fmt_q(q: float | None) -> str:
 
 
 @scheme_app.command("check")
-@_friendly
+@friendly
 def scheme_check(
     file: Annotated[Path, typer.Argument(help="方案文件或数据包目录 scheme TOML file or bundle")],
 ) -> None:
@@ -371,7 +339,7 @@ def scheme_check(
 
 
 @app.command()
-@_friendly
+@friendly
 def demo(
     out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("demo-out"),
     seed: Annotated[int, typer.Option(help="随机种子 seed of the synthetic world")] = 20251,
@@ -385,7 +353,7 @@ def demo(
 
     out.mkdir(parents=True, exist_ok=True)
     db_url = os.environ.get("ZHENGJI_DATABASE_URL") or f"sqlite:///{(out / 'zhengji.db').resolve()}"
-    with _progress() as prog:
+    with progress() as prog:
         task = prog.add_task("生成模拟数据 building the synthetic world…", total=None)
         bundle_dir = build_world(out / "bundle", seed=seed)
         prog.remove_task(task)

@@ -4,6 +4,14 @@ See ``docs/store.md``. ``Store.open(url)`` is the entry point; the functions in
 :mod:`zhengji.store.ops` take a SQLAlchemy ``Session`` for callers that manage their own.
 """
 
+# Importing the domain table modules registers every table on ``Base.metadata`` (one schema,
+# one migration chain), so ``compare_metadata`` and the ORM see the whole database.
+from zhengji.store import (  # noqa: F401
+    schema_accountability,
+    schema_ledger,
+    schema_voice,
+    schema_web,
+)
 from zhengji.store.api import Store
 from zhengji.store.db import DEFAULT_URL, ENV_VAR, make_engine, migrate, resolve_url
 from zhengji.store.ops import (

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from zhengji.store import appendonly
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | None = None
@@ -59,34 +61,10 @@ def upgrade() -> None:
         sa.Column("recorded_at", _TS, nullable=False),
         sa.Index("ix_finding_events_finding", "finding_id"),
     )
-    dialect = op.get_context().dialect.name
-    for table in APPEND_ONLY:
-        if dialect == "sqlite":
-            for action in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '只能追加 table {table} is append-only: "
-                    f"{action} is not allowed'); END"
-                )
-        elif dialect == "postgresql":  # zhengji_append_only() comes from 0001
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION zhengji_append_only()"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION zhengji_append_only()"
-            )
+    appendonly.create(APPEND_ONLY)
 
 
 def downgrade() -> None:
-    dialect = op.get_context().dialect.name
-    for table in APPEND_ONLY:
-        if dialect == "sqlite":
-            for action in ("update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
-        elif dialect == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+    appendonly.drop(APPEND_ONLY)
     for table in ("finding_events", "findings", "screens"):
         op.drop_table(table)

@@ -1,0 +1,6 @@
+"""ORM tables of citizen requests, surveys and supervisors (issue 4).
+
+Migration 0006 creates exactly these.
+"""
+
+from __future__ import annotations
