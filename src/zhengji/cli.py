@@ -241,6 +241,7 @@ class Action(StrEnum):
     explain = "explain"
     confirm = "confirm"
     dismiss = "dismiss"
+    withdraw = "withdraw"
 
 
 @app.command()
@@ -288,14 +289,18 @@ def findings(
 def finding(
     action: Annotated[
         Action,
-        typer.Argument(help="操作 explain（单位说明）, confirm（确认造假）, dismiss（排除）"),
+        typer.Argument(
+            help="操作 explain（单位说明）, confirm（确认造假）, dismiss（排除）, "
+            "withdraw（撤销认定，解除否决 withdraw a confirmation and lift its veto）"
+        ),
     ],
     finding_id: Annotated[int, typer.Argument(help="线索编号 finding id")],
     by: Annotated[str, typer.Option("--by", help="经办人 who acts")],
     reason: Annotated[str, typer.Option("--reason", help="说明或理由 explanation or reason")],
     db: Annotated[str | None, typer.Option(help="数据库 database URL")] = None,
 ) -> None:
-    """核实线索 Record a review step; confirming a falsification triggers the veto."""
+    """核实线索 Record a review step; confirming a falsification triggers the veto, withdrawing
+    the confirmation lifts it."""
     from zhengji.store import Store
     from zhengji.store.findings import STATE_ZH
 

@@ -177,18 +177,43 @@ def test_turnover_years_with_extra_growth_are_detected() -> None:
     assert null[0].p_value > 0.01
 
 
-def test_flags_in_the_same_years_everywhere_are_not_testable() -> None:
-    g, proxies = _clean_panel()
+def test_flags_in_the_same_years_everywhere_are_tested_without_period_effects() -> None:
+    """Plan-target years mark every unit at once: period effects would absorb them, so the
+    test uses unit effects and lets the proxies carry the common cycle (Wallace 2016 compares
+    politically sensitive years against the rest the same way)."""
+    g, proxies = _clean_panel(n_u=40)
     flag = np.zeros(g.shape, dtype=bool)
     flag[:, [2, 5]] = True
     units, periods = labels(*g.shape)
+
+    def target_finding(y: NDArray[np.float64]) -> Finding:
+        (f,) = [
+            f
+            for f in proxy_checks(y, proxies, units, periods, "GDP", flags={"target_year": flag})
+            if f.check == "proxy_flag:target_year"
+        ]
+        return f
+
+    inflated = g.copy()
+    inflated[flag] += 1.5
+    hit = target_finding(inflated)
+    assert hit.evidence["period_effects"] == 0.0
+    assert hit.evidence["difference_pp"] == pytest.approx(1.5, abs=0.4)
+    assert hit.p_value < 1e-4
+    assert target_finding(g).p_value > 0.01
+
+
+def test_a_flag_on_every_cell_is_not_testable() -> None:
+    g, proxies = _clean_panel()
+    units, periods = labels(*g.shape)
+    everywhere = np.ones(g.shape, dtype=bool)
     (f,) = [
         f
-        for f in proxy_checks(g, proxies, units, periods, "GDP", flags={"target_year": flag})
+        for f in proxy_checks(g, proxies, units, periods, "GDP", flags={"target_year": everywhere})
         if f.check == "proxy_flag:target_year"
     ]
     assert f.severity == "info" and np.isnan(f.p_value)
-    assert "period effects" in f.summary_en and f.summary_zh.startswith("未检验")
+    assert "nothing to compare" in f.summary_en and f.summary_zh.startswith("未检验")
 
 
 def test_missing_proxies_or_too_few_units_give_a_not_tested_statement() -> None:

@@ -154,3 +154,24 @@ def test_benford_runs_only_for_declared_indicators_across_units() -> None:
     ]
     assert {(f.unit_id, f.indicator_id) for f in pooled} == {("*", "beds")}
     assert len(pooled) == 3  # first, second, first two — over all 300 figures of the indicator
+
+
+def test_target_and_turnover_years_reach_the_proxy_check() -> None:
+    """``target_years`` from the scheme and turnover years from tenure records become the
+    proxy check's year flags; without them no flag is tested."""
+    s = parse_scheme(
+        SCHEME.replace(
+            'veto = "falsification"', 'veto = "falsification"\ntarget_years = ["2020", "2025"]'
+        )
+    )
+    panel = world(inflate=0.0, gap=0.0)
+    turnover = {f"u{i:02d}": {"2018"} for i in range(0, 30, 3)}
+    res = screen(s, panel, turnover=turnover)
+    flags = {f.check: f for f in res.findings if f.check.startswith("proxy_flag:")}
+    assert set(flags) == {"proxy_flag:target_year", "proxy_flag:turnover"}
+    assert flags["proxy_flag:target_year"].evidence["flagged_cells"] == 2 * N_UNITS
+    assert flags["proxy_flag:turnover"].evidence["flagged_cells"] == 10
+    assert flags["proxy_flag:turnover"].evidence["period_effects"] == 1.0
+    assert all(f not in res.flagged for f in flags.values())  # nothing planted
+    plain = screen(parse_scheme(SCHEME), panel)
+    assert not [f for f in plain.findings if f.check.startswith("proxy_flag:")]

@@ -96,6 +96,38 @@ def test_review_workflow_is_append_only_and_confirmation_vetoes(
             conn.rollback()
 
 
+def test_withdrawing_a_confirmation_lifts_the_veto_from_then_on(
+    store: Store, tmp_path: Path
+) -> None:
+    """A confirmation reversed on review: the veto is lifted for later assessments, the
+    earlier state stays readable (as of the confirmation), and it can be confirmed again."""
+    bundle = make_bundle(tmp_path / "b", scheme=INTEGRITY_SCHEME)
+    summary = store.import_bundle(bundle)
+    scheme = bundle.scheme
+    sid = store.record_screen(scheme, [Finding("c3", "gdp", ("2024",))], summary.import_id)
+    (f,) = store.findings(sid)
+
+    def vetoed(as_of: int | None = None) -> bool:
+        return any(v.unit_id == "c3" for v in assess(scheme, store.panel(scheme, as_of)).vetoes)
+
+    assert not vetoed()
+    with pytest.raises(StoreError, match="only allowed from"):
+        store.act_on_finding(scheme, f.id, "withdraw", "市考核办 王", "尚未认定")
+    store.act_on_finding(scheme, f.id, "confirm", "市考核办 王", "核查属实")
+    confirmed_at = store.imports()[-1].id
+    assert vetoed()
+
+    state = store.act_on_finding(scheme, f.id, "withdraw", "市纪委 李", "申诉复核：台账补正属实")
+    assert state == "withdrawn"
+    assert not vetoed()
+    assert vetoed(confirmed_at)  # the store still answers "as of the confirmation"
+    (f,) = store.findings(sid)
+    assert [e[0] for e in f.events] == ["confirm", "withdraw"] and f.state == "withdrawn"
+
+    assert store.act_on_finding(scheme, f.id, "confirm", "市考核办 王", "新证据") == "confirmed"
+    assert vetoed()
+
+
 def test_confirmation_needs_a_declared_veto(store: Store, tmp_path: Path) -> None:
     bundle = make_bundle(tmp_path / "b")
     summary = store.import_bundle(bundle)

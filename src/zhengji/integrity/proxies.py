@@ -425,18 +425,24 @@ def _flag_finding(
     if flag.shape != ok.shape:
         raise DataError(f"标记{name}的形状应为 flag {name!r} must have shape {ok.shape}")
     f = flag[ok].astype(float)
-    ft = _demean(f[:, None], np.ones(f.size), [u_codes, t_codes])[:, 0]
+    # A flag that varies across units (turnover) is tested in the two-way model; one that
+    # marks the same years for everyone (plan-target years) is absorbed by period effects, so
+    # it is tested with unit effects only and the proxies carrying the common cycle.
+    groups = [u_codes, t_codes]
+    ft = _demean(f[:, None], np.ones(f.size), groups)[:, 0]
+    if float(np.sum(ft**2)) < 1e-8:
+        groups = [u_codes]
+        ft = _demean(f[:, None], np.ones(f.size), groups)[:, 0]
     if f.sum() < 2 or (1 - f).sum() < 2 or float(np.sum(ft**2)) < 1e-8:
         return _not_tested(
             "*",
             indicator_id,
             periods,
             check,
-            f"“{name}”年份太少或在各地区同时出现，被年份效应吸收",
-            f"'{name}' flags are too few or fall in the same years for every "
-            "unit, so period effects absorb them",
+            f"“{name}”年份太少，或在所有年份都出现，无法比较",
+            f"'{name}' flags are too few, or mark every year, so there is nothing to compare",
         )
-    fit = huber_fe_fit(yv, np.column_stack([Xv, f]), [u_codes, t_codes])
+    fit = huber_fe_fit(yv, np.column_stack([Xv, f]), groups)
     d, se = float(fit.beta[-1]), float(fit.se[-1])
     t = d / se if se > 0 else _NAN
     p = float(stats.t.sf(t, fit.dof)) if math.isfinite(t) else _NAN
@@ -456,6 +462,7 @@ def _flag_finding(
             "ci_low": lo,
             "ci_high": hi,
             "flagged_cells": float(f.sum()),
+            "period_effects": float(len(groups) == 2),
         },
         f"在“{name}”年份，各地区上报增速比代理指标所预期的平均多出{d:.1f}个百分点"
         f"（95%区间{lo:.1f}–{hi:.1f}），p={p:.2g}。",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -79,11 +79,14 @@ def screen(
     *,
     seed: int = 0,
     versions: Sequence[Version] | None = None,
+    turnover: Mapping[str, Collection[str]] | None = None,
 ) -> ScreenResult:
     """Run the checks of ``scheme.integrity`` on ``panel`` (all units, all periods).
 
     ``versions`` (every stored version of the figures, from the store) enables the
-    late-revision check when the scheme sets ``revision_deadline``.
+    late-revision check when the scheme sets ``revision_deadline``. ``turnover`` maps a unit
+    to the periods its leadership changed (from tenure records): the proxy check then tests
+    for larger residuals in those years, as it does in the scheme's ``target_years``.
     """
     spec = scheme.integrity
     whole = panel  # sums of parts need the context units (parents) too
@@ -93,6 +96,7 @@ def screen(
     found: list[Finding] = []
     if spec.digits:
         found += _digits(scheme, panel, seed)
+    flags = _year_flags(spec.target_years, turnover, units, periods)
     for p in spec.proxies:
         found += proxy_checks(
             _series(panel, p.indicator),
@@ -100,6 +104,7 @@ def screen(
             units,
             periods,
             p.indicator,
+            flags=flags,
         )
     children = _children(whole)
     for a in spec.additive:
@@ -135,6 +140,28 @@ def screen(
     run = with_qvalues(found)
     not_tested = tuple(f for f in run if math.isnan(f.p_value))
     return ScreenResult(tuple(run), tuple(flagged(run)), not_tested, periods[-1] if periods else "")
+
+
+def _year_flags(
+    target_years: Sequence[str],
+    turnover: Mapping[str, Collection[str]] | None,
+    units: Sequence[str],
+    periods: Sequence[str],
+) -> dict[str, NDArray[np.bool_]]:
+    """Boolean (unit, period) masks of target years and leadership-turnover years.
+
+    A flag that marks no cell, or every cell, carries no contrast and is left out.
+    """
+    flags: dict[str, NDArray[np.bool_]] = {}
+    targets = set(target_years)
+    if targets:
+        row = np.array([p in targets for p in periods], dtype=bool)
+        flags["target_year"] = np.broadcast_to(row, (len(units), len(periods))).copy()
+    if turnover is not None:
+        flags["turnover"] = np.array(
+            [[p in set(turnover.get(u, ())) for p in periods] for u in units], dtype=bool
+        )
+    return {k: v for k, v in flags.items() if v.any() and not v.all()}
 
 
 def reporting_decimals(values: FloatArray, cap: int = 6) -> int:

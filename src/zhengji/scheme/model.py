@@ -389,7 +389,9 @@ class IntegritySpec(_Frozen):
     spanning orders of magnitude; rates and bounded scores do not); ``proxies``,
     ``additive``, ``targets``: the structural checks; ``veto``: the veto a confirmed
     falsification triggers; ``revision_deadline``: figures revised after it by more than
-    ``revision_threshold`` (relative) are flagged (the store keeps every version).
+    ``revision_threshold`` (relative) are flagged (the store keeps every version);
+    ``target_years``: periods in which targets are assessed (e.g. the last year of a five-year
+    plan), tested with leadership-turnover years for larger proxy residuals.
     """
 
     digits: bool = True
@@ -400,6 +402,7 @@ class IntegritySpec(_Frozen):
     veto: Identifier | None = None
     revision_deadline: datetime.date | None = None
     revision_threshold: float = Field(0.02, gt=0)
+    target_years: list[str] = []
 
 
 class SourceWeights(_Frozen):

@@ -2,9 +2,12 @@
 
 A screen records its findings as they were found. A finding's state is the last of its events:
 ``open`` (no event) → ``explained`` (the unit's explanation) → ``confirmed`` or ``dismissed``
-by a reviewer, with a reason. Nothing is updated or deleted. Confirming a falsification
+by a reviewer, with a reason; a confirmation can be ``withdrawn`` on review or appeal (and a
+withdrawn one confirmed again). Nothing is updated or deleted. Confirming a falsification
 writes a veto event through the ordinary append-only import path, so the next assessment of
-that unit and period applies the scheme's veto and stays reproducible from the store.
+that unit and period applies the scheme's veto and stays reproducible from the store;
+withdrawing writes a new version of that event that lifts the veto from then on (runs
+recorded before keep theirs).
 """
 
 from __future__ import annotations
@@ -44,14 +47,16 @@ __all__ = [
 # action → (states it may follow, state it leads to, needs a reason)
 ACTIONS: Mapping[str, tuple[frozenset[str], str, bool]] = {
     "explain": (frozenset({"open", "explained"}), "explained", True),
-    "confirm": (frozenset({"open", "explained"}), "confirmed", True),
+    "confirm": (frozenset({"open", "explained", "withdrawn"}), "confirmed", True),
     "dismiss": (frozenset({"open", "explained"}), "dismissed", True),
+    "withdraw": (frozenset({"confirmed"}), "withdrawn", True),
 }
 STATE_ZH = {
     "open": "待核实",
     "explained": "已说明",
     "confirmed": "已确认造假",
     "dismissed": "已排除",
+    "withdrawn": "已撤销认定",
 }
 
 
@@ -250,8 +255,8 @@ def act_on_finding(
     if needs_text and not text.strip():
         raise StoreError(f"须说明理由 '{action}' needs a reason or explanation (--reason)")
     veto_import = None
-    if action == "confirm":
-        veto_import = _record_veto(session, scheme, finding, actor, text)
+    if action in ("confirm", "withdraw"):
+        veto_import = _record_veto(session, scheme, finding, actor, text, action == "withdraw")
     session.add(
         FindingEventRow(
             finding_id=finding_id,
@@ -267,9 +272,15 @@ def act_on_finding(
 
 
 def _record_veto(
-    session: Session, scheme: Scheme, finding: StoredFinding, actor: str, reason: str
+    session: Session,
+    scheme: Scheme,
+    finding: StoredFinding,
+    actor: str,
+    reason: str,
+    withdraw: bool = False,
 ) -> int:
-    """A confirmed falsification becomes a veto event for each period of the finding."""
+    """A confirmed falsification becomes a veto event for each period of the finding; a
+    withdrawal becomes a new version of each event that lifts the veto."""
     veto = scheme.integrity.veto
     if veto is None:
         raise StoreError(
@@ -277,9 +288,10 @@ def _record_veto(
             'so a confirmed falsification cannot trigger one; add `veto = "…"` under '
             "[integrity]"
         )
-    stamp = f"finding:{finding.id}:confirm:{actor}:{_now().isoformat()}"
+    verb = "withdraw" if withdraw else "confirm"
+    stamp = f"finding:{finding.id}:{verb}:{actor}:{_now().isoformat()}"
     imp = ImportRow(
-        source_path=f"finding #{finding.id} confirmed by {actor}",
+        source_path=f"finding #{finding.id} {verb}{'n' if withdraw else 'ed'} by {actor}",
         bundle_fingerprint=hashlib.sha256(stamp.encode("utf-8")).hexdigest(),
         scheme_version_id=scheme_version_id(session, scheme),
         created_at=_now(),
@@ -303,12 +315,17 @@ def _record_veto(
                 unit_id=finding.unit_id,
                 period=period,
                 veto_id=veto,
-                reason=f"经核实数据造假 confirmed falsification (finding #{finding.id}, "
-                f"{finding.check}, {finding.indicator_id}): {reason}",
+                reason=(
+                    f"撤销造假认定 falsification finding withdrawn (finding #{finding.id}, "
+                    if withdraw
+                    else f"经核实数据造假 confirmed falsification (finding #{finding.id}, "
+                )
+                + f"{finding.check}, {finding.indicator_id}): {reason}",
                 evidence=finding.summary_zh,
                 import_id=imp.id,
                 supersedes_id=current,
                 recorded_at=_now(),
+                withdrawn=withdraw,
             )
         )
     session.flush()

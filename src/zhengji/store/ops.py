@@ -254,7 +254,8 @@ def import_bundle(session: Session, bundle: Bundle) -> ImportSummary:
     veto_rows: list[dict[str, Any]] = []
     for e in bundle.events:
         prev = current_vetoes.get((e.unit_id, e.period, e.veto_id))
-        if prev is not None and (prev.reason, prev.evidence) == (e.reason, e.evidence):
+        same = prev is not None and (prev.reason, prev.evidence) == (e.reason, e.evidence)
+        if same and prev is not None and not prev.withdrawn:
             continue
         veto_rows.append(
             {
@@ -364,7 +365,11 @@ def load_panel(
     )
     observations = [ObservationRow(u, p, i, float(v), s) for u, p, i, v, s in rows]
     vids = _current_ids(as_of_import_id, VetoEventRecord, _VETO_KEY)
-    veto_q = select(VetoEventRecord).join(vids, VetoEventRecord.id == vids.c.id)
+    veto_q = (
+        select(VetoEventRecord)
+        .join(vids, VetoEventRecord.id == vids.c.id)
+        .where(VetoEventRecord.withdrawn.is_(False))
+    )
     events = [
         VetoEvent(r.unit_id, r.period, r.veto_id, r.reason, r.evidence)
         for r in session.scalars(veto_q)

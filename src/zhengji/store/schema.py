@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Double, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, DateTime, Double, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
@@ -95,7 +95,8 @@ class ObservationRecord(Base):
 
 
 class VetoEventRecord(Base):
-    """One version of a confirmed veto event (append-only)."""
+    """One version of a confirmed veto event (append-only); a version with ``withdrawn`` set
+    lifts the veto (a confirmed finding reversed on review) without erasing its history."""
 
     __tablename__ = "veto_events"
     __table_args__ = (Index("ix_veto_events_key", "unit_id", "period", "veto_id"),)
@@ -108,6 +109,7 @@ class VetoEventRecord(Base):
     import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("veto_events.id"), unique=True)
     recorded_at: Mapped[dt.datetime] = mapped_column()
+    withdrawn: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class AssessmentRunRow(Base):
