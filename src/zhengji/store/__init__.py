@@ -8,6 +8,7 @@ See ``docs/store.md``. ``Store.open(url)`` is the entry point; the functions in
 # one migration chain), so ``compare_metadata`` and the ORM see the whole database.
 from zhengji.store import (  # noqa: F401
     schema_accountability,
+    schema_eco,
     schema_ledger,
     schema_voice,
     schema_web,
