@@ -114,6 +114,40 @@ def test_small_integer_counts_are_not_flagged() -> None:
         assert min(t.p_value for t in tests) > 0.01  # … and none is suspicious
 
 
+def _amounts(rng: np.random.Generator, periods: int = 10, ind: int = 20) -> np.ndarray:
+    """Whole-number amounts spanning orders of magnitude (indicator scale × unit size), each
+    unit growing at its own rate (2–12 % a year) with 3 % yearly noise: small, slow units
+    honestly repeat figures, large or fast ones rarely do."""
+    units = len(UNITS)
+    scale = 10 ** rng.uniform(1.5, 4.5, (1, 1, ind))
+    size = np.exp(rng.normal(0, 1.0, (1, units, 1)))
+    growth = rng.uniform(0.02, 0.12, (1, units, 1))
+    t = np.arange(periods)[:, None, None]
+    noise = np.exp(rng.normal(0, 0.03, (periods, units, ind)))
+    return np.round(scale * size * (1 + growth) ** t * noise)
+
+
+def test_amounts_are_judged_against_peers_rescaled_to_the_units_size_and_growth() -> None:
+    """The null puts each donor's deviations on the unit's own trend: honest small or slow
+    units are not flagged for their many repeats, while any unit that carries last year's
+    figure forward for 10 indicators in 3 years (30 copies) is. (The earlier null shifted
+    donors additively to the unit's level and found 73 % of these units.)"""
+    honest_p, copied_p = [], []
+    for s in range(30):
+        rng = np.random.default_rng(500 + s)
+        x = _amounts(rng)
+        honest_p += [t.p_value for t in duplication_tests(x, [0] * 20, UNITS, n_sim=199, seed=s)]
+        u = int(rng.integers(len(UNITS)))
+        for i in rng.choice(20, 10, replace=False):
+            for yr in rng.choice(np.arange(1, 10), 3, replace=False):
+                x[yr, u, i] = x[yr - 1, u, i]
+        tests = duplication_tests(x, [0] * 20, UNITS, n_sim=199, seed=s)
+        (t,) = [t for t in tests if t.unit_id == UNITS[u]]
+        copied_p.append(t.p_value)
+    assert np.mean(np.array(honest_p) < 0.05) <= 0.07
+    assert np.mean(np.array(copied_p) < 0.01) >= 0.95
+
+
 def test_too_few_figures_or_units_is_not_tested() -> None:
     x, dec = _world(np.random.default_rng(3), periods=1, ind=10)
     found = with_qvalues(duplication_findings(x, dec, UNITS, "2025"))

@@ -6,9 +6,12 @@ benford.analysis ``duplicatesTable``). It is descriptive there; here it becomes 
 p-value so it joins the run's Benjamini–Hochberg correction. Statistic: the number of repeated
 figures ``n − distinct`` among everything a unit reported (each indicator at its own reporting
 precision). Null ("borrowed pattern"): each indicator's series of the unit is replaced by another
-unit's series of the *same* indicator, shifted to this unit's level (in whole reporting steps)
-and kept within the indicator's observed range. So rounded small counts, capped rates and
-persistent series repeat under the null as much as they honestly do. Formulas, reasons and
+unit's series of the *same* indicator, put on this unit's footing and kept within the
+indicator's observed range: amounts that span orders of magnitude across units keep the
+donor's deviations from its own log-linear trend on the unit's trend (level and growth), after
+undoing the donor's rounding; rates, scores and counts are shifted to the unit's level in whole
+reporting steps. So rounded small counts, capped rates, slow series and persistent series
+repeat under the null as much as they honestly do. Formulas, reasons and
 limits: ``docs/integrity.md``.
 """
 
@@ -185,6 +188,8 @@ def _simulate(
 ) -> NDArray[np.int64]:
     """Repeats of ``n_sim`` borrowed-pattern copies of unit ``u``'s figures (see the caller)."""
     n_periods = z.shape[0]
+    ratio_scale = _ratio_scaled(level, zmin)
+    trend = _log_trends(z, ok)
     parts = []
     for i in range(z.shape[2]):
         mine = ok[:, u, i]
@@ -199,9 +204,61 @@ def _simulate(
         v = donors[rng.integers(donors.size, size=n_sim)]
         zv = z[:, v, i][mine].T  # (n_sim, periods observed by u); NaN where a donor lacks one
         if n_periods > 1:
-            zv = np.clip(zv + np.rint(level[u, i] - level[v, i])[:, None], zmin[i], zmax[i])
+            lu, lv = level[u, i], level[v, i]
+            if ratio_scale[i]:
+                # Amounts spanning orders of magnitude: the donor's deviations from its own
+                # log-linear trend, put on this unit's trend (its level and growth), after
+                # undoing the donor's rounding (uniform within its reporting step). A small or
+                # fast-growing donor's coarse repeats then do not set a large or slow unit's
+                # expected ones.
+                jitter = rng.uniform(-0.5, 0.5, zv.shape)
+                zv = np.rint((zv + jitter) * (trend[mine, u, i][None, :] / trend[mine][:, v, i].T))
+            else:
+                zv = zv + np.rint(level[u, i] - level[v, i])[:, None]
+            zv = np.clip(zv, zmin[i], zmax[i])
         parts.append(zv / scale[i])
     return repeats(np.concatenate(parts, axis=1))
+
+
+#: Spread (sd of log10 unit levels) above which an indicator is treated as an amount whose
+#: units differ by size (a factor of ~1.8 between typical units), not as a rate.
+_RATIO_SPREAD = 0.25
+
+
+def _ratio_scaled(level: FloatArray, zmin: FloatArray) -> NDArray[np.bool_]:
+    """Per indicator: positive amounts whose unit levels spread over orders of magnitude.
+
+    Their null series are rescaled (a county ten times larger reports figures ten times
+    larger); rates and bounded scores are shifted instead (growth of 7 % is not "larger" in a
+    larger county).
+    """
+    out = np.zeros(level.shape[1], dtype=bool)
+    for i in range(level.shape[1]):
+        lv = level[:, i]
+        lv = lv[np.isfinite(lv) & (lv > 0)]
+        out[i] = zmin[i] > 0 and lv.size >= 2 and float(np.std(np.log10(lv))) > _RATIO_SPREAD
+    return out
+
+
+def _log_trends(z: FloatArray, ok: NDArray[np.bool_]) -> FloatArray:
+    """Each (unit, indicator) series' fitted log-linear trend exp(a + b·t), shape of ``z``.
+
+    Least squares on the observed positive figures; a series with fewer than three such
+    figures gets its geometric mean (no growth). NaN where nothing is observed.
+    """
+    n_t = z.shape[0]
+    t = np.arange(n_t, dtype=np.float64)[:, None, None]
+    use = ok & (np.nan_to_num(z) > 0)
+    w = use.astype(np.float64)
+    logz = np.where(use, np.log(np.where(use, z, 1.0)), 0.0)
+    n = w.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tm = (w * t).sum(axis=0) / n
+        ym = logz.sum(axis=0) / n
+        stt = (w * (t - tm) ** 2).sum(axis=0)
+        b = np.where((n >= 3) & (stt > 0), (w * (t - tm) * (logz - ym)).sum(axis=0) / stt, 0.0)
+        out = np.exp(ym + b * (t - tm))
+    return np.where(n > 0, out, np.nan)
 
 
 def _fmt(v: float) -> str:
