@@ -74,6 +74,16 @@ def test_round_trip_through_toml() -> None:
     assert scheme_fingerprint(again) == scheme_fingerprint(s)
 
 
+def test_fingerprint_ignores_values_left_at_their_defaults() -> None:
+    """Spelling out a default, or a key added to the model later, changes nothing; a real
+    change does (stored runs keep reproducing as the scheme format grows)."""
+    s = parse_scheme(BASE)
+    explicit = parse_scheme(BASE + "\n[integrity]\ndigits = true\ntarget_years = []\n")
+    assert scheme_fingerprint(explicit) == scheme_fingerprint(s)
+    changed = parse_scheme(BASE + '\n[integrity]\ntarget_years = ["2025"]\n')
+    assert scheme_fingerprint(changed) != scheme_fingerprint(s)
+
+
 def test_nominal_weights_respect_category_exclusion() -> None:
     s = parse_scheme(BASE)
     urban = nominal_weights(s, "urban")

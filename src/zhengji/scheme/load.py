@@ -103,8 +103,14 @@ def dump_scheme(scheme: Scheme) -> str:
 
 
 def scheme_fingerprint(scheme: Scheme) -> str:
-    """SHA-256 of the canonical JSON form: equal schemes, equal fingerprints."""
-    blob = json.dumps(scheme.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    """SHA-256 of the canonical JSON form: equal schemes, equal fingerprints.
+
+    Values left at their defaults are omitted, so a key added to the model later (with a
+    default) does not change the fingerprint of schemes that do not use it, and runs recorded
+    before still reproduce.
+    """
+    data = scheme.model_dump(mode="json", exclude_defaults=True)
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "SourceWeights",
     "TargetCheck",
     "Treatment",
+    "UncertaintySpec",
     "Veto",
     "Weighting",
     "ZScore",
@@ -428,6 +429,37 @@ class AggregationDefaults(_Frozen):
     levels: dict[int, AggregationMethod] = {}
 
 
+class UncertaintySpec(_Frozen):
+    """What ``zhengji uncertainty`` and ``zhengji sensitivity`` vary (不确定性与敏感性分析).
+
+    COINr's ``SA_specs``: each uncertain choice is a list of alternatives (the scheme's own
+    choice is always one of them), and weights get noise around their nominal values. See
+    ``docs/uncertainty.md``.
+    """
+
+    replications: int = Field(1000, ge=10, le=1_000_000)
+    seed: int = 20251
+    weights: Literal["none", "uniform", "dirichlet"] = "uniform"
+    weight_noise: float = Field(0.25, ge=0, lt=1)
+    concentration: float = Field(100.0, gt=0)
+    weight_levels: list[int] = []
+    normalisation: list[Normalisation] = []
+    aggregation: list[AggregationMethod] = []
+    aggregation_level: int | None = None
+    missing: list[Literal["none", "group_mean", "carry_forward", "drop_reweight"]] = []
+    winsorisation: list[int] = []
+    leave_out: Literal["none", "indicator", "pillar"] = "none"
+    robust_share: float = Field(0.95, gt=0.5, lt=1)
+    samples: int = Field(256, ge=8, le=1_000_000)
+    bootstrap: int = Field(200, ge=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _winsor(self) -> UncertaintySpec:
+        if any(w < 0 for w in self.winsorisation):
+            raise ValueError("winsorisation values must be ≥ 0 (0 = no outlier treatment)")
+        return self
+
+
 # --- the scheme --------------------------------------------------------------------------------
 class Scheme(_Frozen):
     """A whole assessment scheme. Build with :func:`zhengji.scheme.load_scheme`.
@@ -454,6 +486,7 @@ class Scheme(_Frozen):
     vetoes: list[Veto] = []
     sources: SourceWeights = SourceWeights()
     integrity: IntegritySpec = IntegritySpec()
+    uncertainty: UncertaintySpec = UncertaintySpec()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scheme:
