@@ -111,7 +111,7 @@ def test_five_periods_and_every_variable_has_data(world: Path) -> None:
     periods = sorted({o["period"] for o in obs})
     assert periods == ["2021", "2022", "2023", "2024", "2025"]
     variables = [i.id for i in scheme.indicators] + [d.id for d in scheme.denominators]
-    assert len(scheme.indicators) == 30
+    assert len(scheme.indicators) == 32  # 30 + the two derived accountability indicators
     assert {p.id for p in PROXY_SPECS} <= {d.id for d in scheme.denominators}  # not scored
     seen = Counter((o["indicator_id"], o["period"]) for o in obs)
     for var in variables:
@@ -244,6 +244,7 @@ def test_scheme_shows_each_feature(world: Path) -> None:
         "party_committee",
         "mass_evaluation",
         "third_party",
+        "derived",  # project_credit, accountability_deduction (zhengji.accountability)
     }
     assert sum(i.denominator is not None for i in s.indicators) >= 2
     methods = {i.normalisation.method for i in s.indicators if i.normalisation}

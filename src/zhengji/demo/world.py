@@ -148,7 +148,7 @@ def _make_world(seed: int) -> tuple[dict[str, bytes], tuple[PlantedCase, ...]]:
     rng = np.random.default_rng(seed)
     plant = np.random.default_rng((seed, PLANT_STREAM))
     files: dict[str, bytes] = {}
-    cases = _county_files(files, rng, plant)
+    cases = _county_files(files, rng, plant, seed)
     cases += _township_files(files, rng, plant)
     _add_readme(files, "", "铜仁市区县示例数据包 Tongren county demo bundle", seed, cases)
     _add_readme(
@@ -338,7 +338,7 @@ def _observation_rows(
 
 
 def _county_files(
-    files: dict[str, bytes], rng: np.random.Generator, plant: np.random.Generator
+    files: dict[str, bytes], rng: np.random.Generator, plant: np.random.Generator, seed: int
 ) -> tuple[PlantedCase, ...]:
     unit_ids = [c.id for c in COUNTIES]
     categories = [c.category for c in COUNTIES]
@@ -356,9 +356,12 @@ def _county_files(
     values.update(proxies)
     meta |= {p.id: (1, "statistics") for p in PROXY_SPECS}
     files["units.csv"] = _csv_bytes(_UNIT_HEADER, _county_rows())
+    from zhengji.demo.accountability import accountability_files, derived_csv_rows
+
     files["observations.csv"] = _csv_bytes(
-        _OBS_HEADER, _observation_rows(unit_ids, values, meta, missing)
+        _OBS_HEADER, _observation_rows(unit_ids, values, meta, missing) + derived_csv_rows(seed)
     )
+    files.update(accountability_files(seed))
     files["vetoes.csv"] = _csv_bytes(_VETO_HEADER, [])
     files["scheme.toml"] = _scheme_bytes("scheme.toml")
     b_units = tuple(unit_ids[u] for u in np.flatnonzero(bunched.any(axis=0)))
