@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from zhengji.bundle import load_bundle
@@ -51,3 +52,25 @@ def test_asem_treatment_log_names_winsorised_indicators(result: Assessment) -> N
     assert logs == set()
     imputed = {t.indicator_id for t in result.treatments if t.action == "imputed"}
     assert {"Elec", "Gas"} <= imputed  # one unit lacks the Energy denominator
+
+
+def test_an_indicators_own_outliers_setting_overrides_the_schemes() -> None:
+    """COINr's per-indicator treatment specs: switching treatment off for one winsorised
+    indicator leaves its raw values and every other indicator's treatment as before."""
+    bundle = load_bundle(ROOT / "examples" / "asem")
+    base = assess(bundle.scheme, bundle.panel)
+    wins = sorted({t.indicator_id for t in base.treatments if t.action == "winsorised"})
+    target = wins[0]
+    inds = [
+        i.model_copy(update={"outliers": "none"}) if i.id == target else i
+        for i in bundle.scheme.indicators
+    ]
+    scheme = bundle.scheme.model_copy(update={"indicators": inds})
+    res = assess(scheme, bundle.panel)
+    after = sorted({t.indicator_id for t in res.treatments if t.action == "winsorised"})
+    assert after == [w for w in wins if w != target]
+    j = list(res.indicator_ids).index(target)
+    was = base.stages["treated"][:, j], base.stages["imputed"][:, j]
+    assert not np.array_equal(*was, equal_nan=True)  # winsorised before …
+    now = res.stages["treated"][:, j], res.stages["imputed"][:, j]
+    assert np.array_equal(*now, equal_nan=True)  # … left as imputed now

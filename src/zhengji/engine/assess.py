@@ -324,12 +324,17 @@ def _treat(
     records: list[TreatmentRecord],
 ) -> FloatArray:
     tr = scheme.treatment
-    if tr.outliers == "none":
+    # An indicator's own ``outliers`` overrides the scheme's (COINr's per-indicator specs):
+    # e.g. a derived deduction count whose rare large values are the point, not outliers.
+    mode = [ind.outliers or tr.outliers for ind in frame.indicators]
+    if all(m == "none" for m in mode):
         return X
     out = np.array(X)
     for g in np.unique(groups):
         rows = np.flatnonzero((groups == g) & keep)
         for j, ind in enumerate(frame.indicators):
+            if mode[j] == "none":
+                continue
             col = rows[np.isfinite(X[rows, j])]
             if col.size < 4:  # kurtosis needs four values
                 continue

@@ -227,6 +227,7 @@ class IndicatorSpec(_Frozen):
     source: Source = "statistics"
     weight: float = Field(1.0, ge=0)
     normalisation: Normalisation | None = None
+    outliers: Literal["none", "coinr"] | None = None
     horizon: Horizon | None = None
     denominator: Identifier | None = None
     scale: float = Field(1.0, gt=0)
