@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.progress import Progress
@@ -19,6 +20,9 @@ from zhengji.errors import NotReproducibleError
 from zhengji.integrity.screen import ScreenResult, screen
 from zhengji.scheme import parse_scheme
 from zhengji.scheme.model import Scheme
+
+if TYPE_CHECKING:
+    from zhengji.store import Store
 
 __all__ = ["RunResult", "ScreenRun", "reproduce_run", "run_bundle", "screen_bundle"]
 
@@ -133,6 +137,17 @@ class ScreenRun:
     db_url: str | None
 
 
+def _turnover(st: Store) -> dict[str, tuple[str, ...]] | None:
+    """Leadership-turnover years per unit from the store's tenure records (None: no tenures),
+    for the proxy check's turnover flag."""
+    from zhengji.accountability.checks import turnover_periods
+    from zhengji.accountability.service import load_records
+
+    with st.transaction() as s:
+        tenures = load_records(s).tenures
+    return turnover_periods(tenures) if tenures else None
+
+
 def screen_bundle(
     path: str | Path, *, db_url: str | None = None, store: bool = True, seed: int = 0
 ) -> ScreenRun:
@@ -148,7 +163,7 @@ def screen_bundle(
         history = None
         if bundle.scheme.integrity.revision_deadline is not None:
             history = st.versions(panel.unit_ids, [i.id for i in bundle.scheme.indicators])
-        result = screen(bundle.scheme, panel, seed=seed, versions=history)
+        result = screen(bundle.scheme, panel, seed=seed, versions=history, turnover=_turnover(st))
         not_tested = [
             {"check": f.check, "indicator": f.indicator_id, "reason": f.summary_en}
             for f in result.not_tested
