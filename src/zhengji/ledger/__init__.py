@@ -1,11 +1,15 @@
 """Tamper-evident ledger (issue 3): an RFC 9162 Merkle-tree transparency log.
 
 ``merkle`` holds the pure tree maths (roots, inclusion and consistency proofs and their
-verifiers, SHA-256 or SM3); storage, checkpoints and the CLI build on it.
+verifiers, SHA-256 or SM3); ``canonical`` the RFC 8785 record encoding; ``log`` appends leaves
+in the caller's transaction (``append(session, kind, record) -> Entry``); ``tree`` serves roots
+and proofs from stored nodes; ``note`` signs checkpoints; ``verify`` recomputes everything.
 """
 
 from __future__ import annotations
 
+from zhengji.ledger.canonical import canonical
+from zhengji.ledger.log import Entry, append, append_many, create_ledger, verify_record
 from zhengji.ledger.merkle import (
     HASHES,
     HashFn,
@@ -25,8 +29,13 @@ from zhengji.ledger.merkle import (
 
 __all__ = [
     "HASHES",
+    "Entry",
     "HashFn",
+    "append",
+    "append_many",
+    "canonical",
     "consistency_proof",
+    "create_ledger",
     "empty_root",
     "hash_function",
     "inclusion_proof",
@@ -38,4 +47,5 @@ __all__ = [
     "subtree_root",
     "verify_consistency",
     "verify_inclusion",
+    "verify_record",
 ]

@@ -20,11 +20,15 @@ __all__ = [
     "HASHES",
     "HashFn",
     "consistency_proof",
+    "consistency_ranges",
     "empty_root",
+    "fold",
     "hash_function",
     "inclusion_proof",
+    "inclusion_ranges",
     "leaf_hash",
     "node_hash",
+    "perfect_subtrees",
     "root",
     "sha256",
     "sm3",
@@ -121,23 +125,89 @@ def root(leaf_hashes: Sequence[bytes], h: HashFn = sha256) -> bytes:
     return subtree_root(leaf_hashes, 0, len(leaf_hashes), h)
 
 
-def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, h: HashFn = sha256) -> list[bytes]:
-    """PATH(m, D[n]) of RFC 9162 §2.1.3.1, leaf-to-root order, for leaf ``index``."""
-    n = len(leaf_hashes)
-    if not 0 <= index < n:
-        raise MethodError(f"叶序号超出范围 leaf index {index} out of range for tree size {n}")
-    path: list[bytes] = []  # collected root-to-leaf, reversed at the end
-    lo, hi, m = 0, n, index
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """Leaf ranges [start, end) whose subtree hashes form PATH(index, D[size]), leaf to root.
+
+    The proof *shape* without any hashing, so a store can serve each range from precomputed
+    perfect-subtree nodes (:func:`perfect_subtrees`) in O(log n) reads.
+    """
+    if not 0 <= index < size:
+        raise MethodError(f"叶序号超出范围 leaf index {index} out of range for tree size {size}")
+    ranges: list[tuple[int, int]] = []  # collected root-to-leaf, reversed at the end
+    lo, hi, m = 0, size, index
     while hi - lo > 1:
         k = _split(hi - lo)
         if m < k:
-            path.append(subtree_root(leaf_hashes, lo + k, hi, h))
+            ranges.append((lo + k, hi))
             hi = lo + k
         else:
-            path.append(subtree_root(leaf_hashes, lo, lo + k, h))
+            ranges.append((lo, lo + k))
             lo, m = lo + k, m - k
-    path.reverse()
-    return path
+    ranges.reverse()
+    return ranges
+
+
+def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """Leaf ranges [start, end) whose subtree hashes form PROOF(old_size, D[new_size]).
+
+    Same contract as :func:`consistency_proof` (0 < old size ≤ new size), without hashing.
+    """
+    n = new_size
+    if not 0 < old_size <= n:
+        raise MethodError(
+            f"一致性证明的旧规模无效 consistency proof needs 0 < old size ≤ new size; "
+            f"got old size {old_size}, new size {n} (RFC 9162 §2.1.4: size 0 is an error)"
+        )
+    ranges: list[tuple[int, int]] = []  # collected top-down, reversed at the end
+    lo, hi, m, b = 0, n, old_size, True
+    while m != hi - lo:
+        k = _split(hi - lo)
+        if m <= k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, m, b = lo + k, m - k, False
+    if not b:
+        ranges.append((lo, hi))
+    ranges.reverse()
+    return ranges
+
+
+def perfect_subtrees(start: int, end: int) -> list[tuple[int, int]]:
+    """The perfect subtrees (level, index) whose fold is MTH(D[start:end]), left to right.
+
+    Valid for every range an RFC 9162 tree, root or proof uses: ``start`` is a multiple of
+    the largest power of two ≥ ``end - start`` (checked). Node (level, i) covers leaves
+    [i·2^level, (i+1)·2^level); MTH(D[start:end]) = :func:`fold` of their hashes.
+    """
+    n = end - start
+    if n <= 0 or (start and start % (1 << (n - 1).bit_length())):
+        raise MethodError(f"子树范围未对齐 range [{start}, {end}) is not an RFC 9162 subtree")
+    out: list[tuple[int, int]] = []
+    offset = start
+    for level in range(n.bit_length() - 1, -1, -1):
+        if n >> level & 1:
+            out.append((level, offset >> level))
+            offset += 1 << level
+    return out
+
+
+def fold(hashes: Sequence[bytes], h: HashFn = sha256) -> bytes:
+    """Combine perfect-subtree hashes (left to right, sizes decreasing) right to left: the MTH."""
+    if not hashes:
+        return empty_root(h)
+    acc = hashes[-1]
+    for left in reversed(hashes[:-1]):
+        acc = node_hash(left, acc, h)
+    return acc
+
+
+def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, h: HashFn = sha256) -> list[bytes]:
+    """PATH(m, D[n]) of RFC 9162 §2.1.3.1, leaf-to-root order, for leaf ``index``."""
+    return [
+        subtree_root(leaf_hashes, a, b, h) for a, b in inclusion_ranges(index, len(leaf_hashes))
+    ]
 
 
 def consistency_proof(
@@ -148,26 +218,10 @@ def consistency_proof(
     ``old_size == size`` gives []; ``old_size`` 0 (even 0 → 0) or above the size is an error,
     because the RFC defines the proof only for 0 < m ≤ n.
     """
-    n = len(leaf_hashes)
-    if not 0 < old_size <= n:
-        raise MethodError(
-            f"一致性证明的旧规模无效 consistency proof needs 0 < old size ≤ new size; "
-            f"got old size {old_size}, new size {n} (RFC 9162 §2.1.4: size 0 is an error)"
-        )
-    proof: list[bytes] = []  # collected top-down, reversed at the end
-    lo, hi, m, b = 0, n, old_size, True
-    while m != hi - lo:
-        k = _split(hi - lo)
-        if m <= k:
-            proof.append(subtree_root(leaf_hashes, lo + k, hi, h))
-            hi = lo + k
-        else:
-            proof.append(subtree_root(leaf_hashes, lo, lo + k, h))
-            lo, m, b = lo + k, m - k, False
-    if not b:
-        proof.append(subtree_root(leaf_hashes, lo, hi, h))
-    proof.reverse()
-    return proof
+    return [
+        subtree_root(leaf_hashes, a, b, h)
+        for a, b in consistency_ranges(old_size, len(leaf_hashes))
+    ]
 
 
 def verify_inclusion(
