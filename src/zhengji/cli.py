@@ -6,11 +6,7 @@ stderr and exit code 2 (bad input); success is 0. This is the only place that ma
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import socketserver
-import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -24,8 +20,12 @@ from rich.tree import Tree
 from zhengji import __version__, settings
 from zhengji.commands import accountability as _accountability_cmds
 from zhengji.commands import analysis as _analysis_cmds
+from zhengji.commands import cadres as _cadres_cmds
 from zhengji.commands import console, err_console, friendly, progress
+from zhengji.commands import eco as _eco_cmds
+from zhengji.commands import grid as _grid_cmds
 from zhengji.commands import ledger as _ledger_cmds
+from zhengji.commands import scale as _scale_cmds
 from zhengji.commands import voice as _voice_cmds
 from zhengji.commands import web as _web_cmds
 
@@ -43,8 +43,13 @@ app.add_typer(scheme_app, name="scheme")
 app.add_typer(_ledger_cmds.app, name="ledger")
 app.add_typer(_accountability_cmds.app)
 app.add_typer(_analysis_cmds.app)
+scheme_app.command("diff")(_analysis_cmds.scheme_diff)
 app.add_typer(_web_cmds.app)
 app.add_typer(_voice_cmds.app)
+app.add_typer(_eco_cmds.app, name="eco")
+app.add_typer(_cadres_cmds.app)
+app.add_typer(_grid_cmds.app)
+app.add_typer(_scale_cmds.app)
 
 
 class Format(StrEnum):
@@ -348,10 +353,10 @@ def scheme_check(
 def demo(
     out: Annotated[Path, typer.Option(help="输出目录 output directory")] = Path("demo-out"),
     seed: Annotated[int, typer.Option(help="随机种子 seed of the synthetic world")] = 20251,
-    serve: Annotated[bool, typer.Option(help="启动本地服务 serve the report locally")] = True,
+    serve: Annotated[bool, typer.Option(help="启动网页服务 serve the web app locally")] = True,
     port: Annotated[int | None, typer.Option(help="端口 port (ZHENGJI_PORT)")] = None,
 ) -> None:
-    """演示 Build the synthetic Tongren world, assess it, write and serve the reports."""
+    """演示 Build the synthetic Tongren world, assess it, write the reports, serve the web app."""
     from zhengji.demo import SYNTHETIC_LABEL
     from zhengji.demo.world import build_world
     from zhengji.pipeline import run_bundle
@@ -377,7 +382,7 @@ def demo(
     )
     _demo_screens(bundle_dir, db_url, out)
     if serve:
-        _serve(out, html.name, port)
+        _serve(db_url, port)
 
 
 def _demo_screens(bundle_dir: Path, db_url: str, out: Path) -> None:
@@ -484,21 +489,31 @@ def _fmt(x: Any) -> str:
     return "—" if x is None or x != x else f"{x:.1f}"
 
 
-def _serve(directory: Path, page: str, port: int | None) -> None:
+def _serve(db_url: str, port: int | None) -> None:
+    """Serve the web app on the demo database with a demo-only admin account."""
+    import secrets
+
+    from zhengji.commands.web import serve_app
+    from zhengji.store import Store
+    from zhengji.web import accounts
+
+    password = "Demo-" + secrets.token_urlsafe(12)
+    with Store.open(db_url) as st, st.transaction() as s:
+        if any(u.username == DEMO_ADMIN for u in accounts.list_users(s)):
+            accounts.set_password(s, DEMO_ADMIN, password)
+            accounts.set_active(s, DEMO_ADMIN, True)
+        else:
+            accounts.add_user(s, DEMO_ADMIN, password, "admin", None, "演示管理员 demo admin")
+    banner = (
+        f"[bold yellow]仅供演示 demo only:[/] 用户名 username [bold]{DEMO_ADMIN}[/] "
+        f"密码 password [bold]{password}[/] (示例数据（模拟）; new password each run)"
+    )
     host = settings.get("host")
     port = int(settings.get("port")) if port is None else port
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    socketserver.TCPServer.allow_reuse_address = True
-    with socketserver.TCPServer((host, port), handler) as httpd:
-        real_port = httpd.server_address[1]
-        console.print(
-            f"[bold green]打开 open[/] http://{host}:{real_port}/{page}  (Ctrl+C 退出 quit)"
-        )
-        sys.stdout.flush()
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            console.print("已停止 stopped")
+    serve_app(db_url, host, port, banner=banner)
+
+
+DEMO_ADMIN = "demo-admin"
 
 
 def main() -> None:

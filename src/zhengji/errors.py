@@ -7,6 +7,7 @@
     ├── DataError            a bundle or table is invalid (names file, row, column)
     ├── MethodError          a method got inputs it cannot use (e.g. AHP inconsistency)
     ├── StoreError           the database is unreachable or not migrated
+    ├── PermissionDenied     the signed-in user's role or unit scope does not allow this
     └── NotReproducibleError a stored run cannot be rebuilt identically
 
 The CLI maps these to exit code 2 in one place (``zhengji.cli``); nothing swallows them.
@@ -18,6 +19,7 @@ __all__ = [
     "DataError",
     "MethodError",
     "NotReproducibleError",
+    "PermissionDenied",
     "SchemeError",
     "StoreError",
     "ZhengjiError",
@@ -76,3 +78,7 @@ class StoreError(ZhengjiError):
 
 class NotReproducibleError(ZhengjiError):
     """Rebuilding a stored assessment run gave a different result or input fingerprint."""
+
+
+class PermissionDenied(ZhengjiError):  # noqa: N818 - the name STYLE.md gives it
+    """The user's role or unit scope does not allow the action (the web answers 403)."""

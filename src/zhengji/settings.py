@@ -33,6 +33,18 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("host", "127.0.0.1", "Address `zhengji demo` serves on 服务地址 (loopback by default)"),
     Setting("port", "8321", "Port `zhengji demo` serves on 服务端口 (0 = any free port)"),
+    Setting(
+        "oidc_issuer",
+        "",
+        "OpenID Connect issuer URL for single sign-on 统一身份认证 (empty: local accounts only)",
+    ),
+    Setting("oidc_client_id", "", "OIDC client id registered for zhengji 客户端标识"),
+    Setting("oidc_client_secret", "", "OIDC client secret 客户端密钥"),
+    Setting(
+        "oidc_username_claim",
+        "preferred_username",
+        "ID-token claim naming the local account to sign in 对应本地账户的声明",
+    ),
 )
 
 

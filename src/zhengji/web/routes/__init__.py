@@ -1,0 +1,40 @@
+"""The routers of the web app; ``zhengji.web.app.create_app`` includes each of ``ROUTERS``.
+
+A capability adds its pages by writing ``routes/<capability>.py`` with a ``router`` and
+appending it here (see ``docs/web.md``, "Adding a page").
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from zhengji.voice.open311 import router as open311_router
+from zhengji.web.routes import (
+    account,
+    admin,
+    data,
+    findings,
+    overview,
+    reports,
+    runs,
+    scheme,
+    units,
+)
+
+__all__ = ["ROUTERS"]
+
+open311 = APIRouter(prefix="/open311/v2")
+open311.include_router(open311_router)
+
+ROUTERS: list[APIRouter] = [
+    account.router,
+    overview.router,
+    units.router,
+    scheme.router,
+    data.router,
+    runs.router,
+    findings.router,
+    reports.router,
+    admin.router,
+    open311,  # citizens' requests (GeoReport v2), no account: zhengji.voice.open311
+]
