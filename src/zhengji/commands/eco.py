@@ -1,11 +1,448 @@
-"""Commands of eco."""
+"""Commands of eco: ``zhengji eco …`` — rulebook, import, score, statement, screen, GEP."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+from rich.markup import escape
+from rich.table import Table
+
+from zhengji.commands import console, err_console, friendly
+
+if TYPE_CHECKING:
+    from zhengji.eco.gep import PriceTable
+    from zhengji.eco.rulebook import Rulebook
+    from zhengji.eco.units import Quantity
 
 __all__ = ["app"]
 
 app = typer.Typer(
     help="生态账户 Ecological accounts (梵净生态账户) and GEP accounting.", no_args_is_help=True
 )
+rulebook_app = typer.Typer(
+    help="积分细则 The scoring rulebook: check, show, install.", no_args_is_help=True
+)
+gep_app = typer.Typer(
+    help="生态产品总值 GEP accounting: prices, accounts, indicators.", no_args_is_help=True
+)
+app.add_typer(rulebook_app, name="rulebook")
+app.add_typer(gep_app, name="gep")
+
+Db = Annotated[str | None, typer.Option(help="数据库 database URL (ZHENGJI_DATABASE_URL)")]
+By = Annotated[str, typer.Option(help="经办人 who records this")]
+AsOf = Annotated[str | None, typer.Option(help="截至日期 as of (YYYY-MM-DD; default now)")]
+RulebookFile = Annotated[
+    Path | None, typer.Option("--rulebook", help="细则 TOML (default: built-in)")
+]
+PricesFile = Annotated[
+    Path | None, typer.Option("--prices", help="价格表 TOML (default: built-in)")
+]
+
+
+def _as_of(value: str | None) -> dt.datetime:
+    if not value:
+        return dt.datetime.now(dt.UTC)
+    d = dt.date.fromisoformat(value)
+    return dt.datetime(
+        d.year, d.month, d.day, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=8))
+    )
+
+
+def _rulebook(path: Path | None) -> Rulebook:
+    from zhengji.eco.rulebook import default_rulebook, load_rulebook
+
+    return load_rulebook(path) if path else default_rulebook()
+
+
+def _prices(path: Path | None) -> PriceTable:
+    from zhengji.eco.gep import default_prices, load_prices
+
+    return load_prices(path) if path else default_prices()
+
+
+# --- rulebook -----------------------------------------------------------------------------------
+@rulebook_app.command("check")
+@friendly
+def rulebook_check(file: Annotated[Path, typer.Argument(help="细则 TOML file")]) -> None:
+    """检查细则 Validate a rulebook (every problem with file, line and key)."""
+    from zhengji.eco.rulebook import load_rulebook
+
+    rb = load_rulebook(file)
+    console.print(
+        f"细则有效 rulebook valid: {escape(rb.name)} v{escape(rb.version)} — "
+        f"{len(rb.dimensions)} 维度 dimensions, {len(rb.items)} 项目 items, "
+        f"{len(rb.benefits)} 档权益 benefit tiers, 上限 cap {rb.total_cap}"
+    )
+
+
+@rulebook_app.command("show")
+@friendly
+def rulebook_show(
+    file: Annotated[Path | None, typer.Argument(help="细则 TOML (default: built-in)")] = None,
+) -> None:
+    """显示细则 Show dimensions, items and benefits of a rulebook."""
+    rb = _rulebook(file)
+    t = Table(title=f"{rb.name} v{rb.version}（总上限 total cap {rb.total_cap}）")
+    for c in (
+        "维度 dimension",
+        "项目 item",
+        "分值 points",
+        "上限 cap",
+        "方式 mode",
+        "有效期 years",
+        "证据 evidence",
+    ):
+        t.add_column(c)
+    for i in rb.items:
+        d = rb.dimension(i.dimension)
+        t.add_row(
+            f"{d.name} ≤{d.cap}",
+            f"{i.name} ({i.id})",
+            str(i.points),
+            str(i.cap),
+            i.mode,
+            str(i.validity_years),
+            ",".join(i.evidence),
+        )
+    console.print(t)
+    b = Table(title="等级权益 Tiers → benefits")
+    for c in ("积分 from points", "授信额度 credit limit (元)", "利率 rate (%)"):
+        b.add_column(c)
+    b.add_row("0", "0", f"{rb.base_rate:.2f}")
+    for x in rb.benefits:
+        b.add_row(str(x.min_points), f"{x.credit_limit:,.0f}", f"{x.rate:.2f}")
+    console.print(b)
+
+
+@rulebook_app.command("install")
+@friendly
+def rulebook_install(
+    file: Annotated[Path | None, typer.Argument(help="细则 TOML (default: built-in)")] = None,
+    db: Db = None,
+) -> None:
+    """启用细则 Store a rulebook; new awards follow the one installed last."""
+    from zhengji.eco.service import install_rulebook
+    from zhengji.store import Store
+
+    rb = _rulebook(file)
+    with Store.open(db) as st, st.transaction() as s:
+        pk = install_rulebook(s, rb)
+    console.print(
+        f"细则已启用 rulebook installed: #{pk} {escape(rb.name)} v{escape(rb.version)} "
+        f"({rb.fingerprint[:12]})"
+    )
+
+
+# --- records ------------------------------------------------------------------------------------
+@app.command("import")
+@friendly
+def import_(
+    folder: Annotated[
+        Path, typer.Argument(help="目录 with people.csv, holders.csv, awards.csv, gep_inputs.csv")
+    ],
+    rulebook: RulebookFile = None,
+    db: Db = None,
+    by: By = "cli",
+) -> None:
+    """导入 Import holders, awards (annual scoring, in-year events), GEP inputs; all or nothing."""
+    from zhengji.eco.importer import import_dir
+    from zhengji.eco.service import current_rulebook, install_rulebook
+    from zhengji.errors import StoreError
+    from zhengji.store import Store
+
+    with Store.open(db) as st, st.transaction() as s:
+        if rulebook is not None:
+            rb = _rulebook(rulebook)
+            pk = install_rulebook(s, rb)
+        else:
+            try:
+                pk, rb = current_rulebook(s)
+            except StoreError:
+                rb = _rulebook(None)
+                pk = install_rulebook(s, rb)
+        n = import_dir(s, folder, pk, rb, by)
+    console.print(
+        f"已导入 imported: 人员 people {n.people}, 账户 holders {n.holders}, "
+        f"记分 awards {n.awards}, GEP {n.gep_inputs}"
+    )
+
+
+@app.command("reverse")
+@friendly
+def reverse_cmd(
+    entry: Annotated[int, typer.Argument(help="分录号 entry id")],
+    reason: Annotated[str, typer.Option(help="理由 reason")],
+    db: Db = None,
+    by: By = "cli",
+) -> None:
+    """冲正 Reverse an award (a new entry; nothing is deleted)."""
+    from zhengji.eco.service import reverse
+    from zhengji.store import Store
+
+    with Store.open(db) as st, st.transaction() as s:
+        rid = reverse(s, entry, by, reason)
+    console.print(f"已冲正 reversed #{entry} by entry #{rid}")
+
+
+@app.command("erase")
+@friendly
+def erase_cmd(
+    holder: Annotated[str, typer.Argument(help="账户 holder id")],
+    reason: Annotated[str, typer.Option(help="法律依据 legal basis")],
+    db: Db = None,
+    by: By = "cli",
+) -> None:
+    """删除个人信息 Erase a holder's name (PIPL); entries and the ledger keep only ids."""
+    from zhengji.eco.service import erase_holder
+    from zhengji.store import Store
+
+    with Store.open(db) as st, st.transaction() as s:
+        idx = erase_holder(s, holder, by, reason)
+    console.print(f"已删除 erased {escape(holder)} (ledger #{idx})")
+
+
+@app.command("score")
+@friendly
+def score(
+    period: Annotated[str, typer.Option(help="考核年度 scoring year")],
+    as_of: AsOf = None,
+    db: Db = None,
+    out: Annotated[
+        Path | None, typer.Option(help="写出派生指标 write derived observations CSV")
+    ] = None,
+) -> None:
+    """计分 Balances, tiers, benefits; village/township/county aggregates as derived indicators."""
+    from collections import Counter
+
+    from zhengji.eco.indicators import account_rows, rows_as_csv
+    from zhengji.eco.service import current_rulebook, holder_balances, holder_units
+    from zhengji.store import Store
+
+    when = _as_of(as_of)
+    with Store.open(db) as st, st.transaction() as s:
+        _, rb = current_rulebook(s)
+        bal = holder_balances(s, rb, when)
+        units = holder_units(s)
+    rows = account_rows(units, bal, rb, period)
+    tiers = Counter(b.tier for b in bal.values())
+    t = Table(title=f"等级分布 Tiers as of {when:%Y-%m-%d}（账户 holders {len(units)}）")
+    for c in ("等级 tier", "积分 points", "户数 holders", "授信 credit (元)", "利率 rate %"):
+        t.add_column(c)
+    from zhengji.eco.rulebook import benefit_for
+
+    for tier in sorted(tiers):
+        b = benefit_for(tier * rb.tier_step, rb)
+        t.add_row(
+            str(tier),
+            f"{tier * rb.tier_step}–",
+            str(tiers[tier]),
+            f"{b.credit_limit:,.0f}",
+            f"{b.rate:.2f}",
+        )
+    console.print(t)
+    if out:
+        with out.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["unit_id", "period", "indicator_id", "value", "source"])
+            w.writerows(rows_as_csv(rows))
+        console.print(f"派生指标 derived rows: {len(rows)} → {escape(str(out))}")
+
+
+@app.command("statement")
+@friendly
+def statement(
+    holder: Annotated[str, typer.Argument(help="账户 holder id")],
+    out: Annotated[Path | None, typer.Option(help="PDF 文件 (default: <holder>.pdf)")] = None,
+    as_of: AsOf = None,
+    db: Db = None,
+    html: Annotated[bool, typer.Option(help="写HTML而非PDF write HTML instead of PDF")] = False,
+) -> None:
+    """生态存折 A holder's statement as a printable PDF (fonts embedded)."""
+    from zhengji.eco.service import current_rulebook
+    from zhengji.eco.statement import build_statement, render_html, render_pdf
+    from zhengji.store import Store
+
+    with Store.open(db) as st, st.transaction() as s:
+        _, rb = current_rulebook(s)
+        stmt = build_statement(s, holder, rb, _as_of(as_of))
+    path = out or Path(f"{holder}.{'html' if html else 'pdf'}")
+    if html:
+        path.write_text(render_html(stmt, rb), encoding="utf-8")
+    else:
+        path.write_bytes(render_pdf(stmt, rb))
+    console.print(
+        f"生态存折 statement: {escape(str(path))}"
+        f"（积分 points {stmt.balance.points}, 等级 tier {stmt.balance.tier}）"
+    )
+
+
+@app.command("screen")
+@friendly
+def screen_cmd(
+    period: Annotated[str, typer.Option(help="年度 year")],
+    as_of: AsOf = None,
+    db: Db = None,
+    scheme: Annotated[
+        Path | None, typer.Option(help="考核方案 scheme TOML: record the findings as a screen")
+    ] = None,
+) -> None:
+    """反作弊 Anti-fraud signals on awards: bursts, shared devices, location clusters, caps."""
+    from zhengji.eco.screen import record_findings, screen
+    from zhengji.eco.service import current_rulebook
+    from zhengji.store import Store
+
+    with Store.open(db) as st, st.transaction() as s:
+        _, rb = current_rulebook(s)
+        found = screen(s, rb, period, _as_of(as_of))
+        sid = None
+        if scheme is not None:
+            from zhengji.scheme import load_scheme
+
+            sid = record_findings(s, load_scheme(scheme), found)
+    t = Table(title=f"生态账户反作弊 Eco-account signals {period}")
+    for c in (
+        "检查 check",
+        "单位 unit",
+        "对象 subject",
+        "统计量 statistic",
+        "p",
+        "q",
+        "级别 severity",
+    ):
+        t.add_column(c)
+    for f in found:
+        if f.severity != "info":
+            t.add_row(
+                f.check,
+                f.unit_id,
+                escape(f.indicator_id),
+                f"{f.statistic:.3g}",
+                f"{f.p_value:.2g}",
+                f"{f.q_value:.2g}",
+                f.severity,
+            )
+    console.print(t)
+    console.print(
+        f"共 {len(found)} 项检验 tests" + (f"; 已记录 recorded as screen #{sid}" if sid else "")
+    )
+
+
+@app.command("demo")
+@friendly
+def demo(db: Db = None, seed: Annotated[int, typer.Option(help="随机种子 seed")] = 20251) -> None:
+    """演示数据 ~20,000 synthetic accounts, a year of awards, GEP inputs (示例数据（模拟）)."""
+    from zhengji.demo import SYNTHETIC_LABEL
+    from zhengji.demo.eco import populate
+    from zhengji.store import Store
+
+    with Store.open(db) as st:
+        r = populate(st, seed)
+    console.print(
+        f"[bold yellow]{SYNTHETIC_LABEL}[/] 账户 holders {r.holders}, 记分 awards {r.awards}, "
+        f"冲正 reversals {r.reversals}, 异议中 open objections {r.open_objections}, "
+        f"GEP {r.gep_inputs}"
+    )
+
+
+# --- GEP ----------------------------------------------------------------------------------------
+@gep_app.command("prices")
+@friendly
+def gep_prices(prices: PricesFile = None) -> None:
+    """价格表 Show the price table and where each price comes from."""
+    pt = _prices(prices)
+    t = Table(title=f"GEP 价格表 price table v{pt.version}")
+    for c in ("价格 price", "值 value", "来源 source"):
+        t.add_column(c)
+    for pid, e in pt.prices.items():
+        t.add_row(f"{e.name} ({pid})", f"{e.value:g} 元/{e.per}", escape(e.source))
+    for pid, v in pt.parameters.items():
+        t.add_row(pid, f"{v:g}", escape(pt.sources.get(pid, "")))
+    console.print(t)
+
+
+def _load_gep(db: str | None, inputs: Path | None) -> dict[tuple[str, str], dict[str, Quantity]]:
+    from zhengji.eco.importer import gep_inputs, read_gep_csv
+
+    if inputs is not None:
+        return read_gep_csv(inputs / "gep_inputs.csv" if inputs.is_dir() else inputs)
+    from zhengji.store import Store
+
+    with Store.open(db) as st, st.transaction() as s:
+        return gep_inputs(s)
+
+
+@gep_app.command("account")
+@friendly
+def gep_account(
+    db: Db = None,
+    prices: PricesFile = None,
+    inputs: Annotated[
+        Path | None, typer.Option(help="gep_inputs.csv instead of the database")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="写出明细 write every line (CSV)")] = None,
+) -> None:
+    """GEP 核算 Value every service (quantity × price) per unit and year."""
+    from zhengji.eco.gep import as_rows
+    from zhengji.eco.importer import gep_accounts
+
+    accs, gdp = gep_accounts(_load_gep(db, inputs), _prices(prices))
+    t = Table(title="生态产品总值 GEP（亿元 100 million yuan）")
+    for c in (
+        "单位 unit",
+        "年 year",
+        "物质 material",
+        "调节 regulating",
+        "文化 cultural",
+        "GEP",
+        "GEP/GDP",
+    ):
+        t.add_column(c)
+    for a in accs:
+        g = gdp.get(a.unit_id, {}).get(a.year)
+        t.add_row(
+            a.unit_id,
+            a.year,
+            *(f"{a.total(k) / 1e8:,.2f}" for k in ("material", "regulating", "cultural")),
+            f"{a.total() / 1e8:,.2f}",
+            f"{a.total() / g:.2f}" if g else "—",
+        )
+    console.print(t)
+    if out:
+        lines = [r for a in accs for r in as_rows(a)]
+        with out.open("w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(lines[0]) if lines else ["unit_id"])
+            w.writeheader()
+            w.writerows(lines)
+        console.print(f"明细 lines: {len(lines)} → {escape(str(out))}")
+
+
+@gep_app.command("indicators")
+@friendly
+def gep_indicators(
+    out: Annotated[Path, typer.Option(help="observations CSV (source derived)")],
+    db: Db = None,
+    prices: PricesFile = None,
+    inputs: Annotated[
+        Path | None, typer.Option(help="gep_inputs.csv instead of the database")
+    ] = None,
+) -> None:
+    """GEP 潜绩指标 GEP level, growth, GEP/GDP and two-way conversion as derived observations."""
+    from zhengji.eco.importer import gep_accounts
+    from zhengji.eco.indicators import gep_rows, rows_as_csv
+
+    accs, gdp = gep_accounts(_load_gep(db, inputs), _prices(prices))
+    series: dict[str, dict[str, float]] = {}
+    for a in accs:
+        series.setdefault(a.unit_id, {})[a.year] = a.total()
+    rows = [r for u in sorted(series) for r in gep_rows(u, series[u], gdp.get(u, {}))]
+    with out.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["unit_id", "period", "indicator_id", "value", "source"])
+        w.writerows(rows_as_csv(rows))
+    if not rows:
+        err_console.print("没有GEP输入 no GEP inputs found")
+    console.print(f"派生指标 derived rows: {len(rows)} → {escape(str(out))}")

@@ -30,25 +30,52 @@ __all__ = [
 RecordLoader = Callable[[Session], Iterable[tuple[int, Mapping[str, Any]]]]
 """Yields ``(leaf index, record mapping)`` for every still-existing record of one kind."""
 
-PROVIDERS: tuple[str, ...] = ("zhengji.accountability", "zhengji.cadres", "zhengji.eco")
+PROVIDERS: tuple[str, ...] = (
+    "zhengji.accountability",
+    "zhengji.cadres",
+    "zhengji.eco",
+    "zhengji.web.audit",
+    "zhengji.voice.ledgering",
+)
 """Modules that register loaders when imported (missing ones are skipped)."""
 
-_LOADERS: dict[str, RecordLoader] = {}
+_LOADERS: dict[str, dict[str, RecordLoader]] = {}
 
 
-def register_records(kind: str, loader: RecordLoader) -> None:
-    """Register (or replace) the loader of records of ``kind``."""
-    _LOADERS[kind] = loader
+def register_records(kind: str, loader: RecordLoader, *, source: str | None = None) -> None:
+    """Register (or replace) the loader of records of ``kind`` from ``source``.
+
+    Two domains may commit the same kind (the web audit log and the accountability audits
+    both write ``"audit"``): each registers under its own ``source`` (default: the loader's
+    module) and verification reads both. Registering the same source again replaces it.
+    """
+    _LOADERS.setdefault(kind, {})[source or loader.__module__] = loader
 
 
-def unregister_records(kind: str) -> None:
-    """Forget the loader of ``kind`` (tests; a provider being unloaded)."""
-    _LOADERS.pop(kind, None)
+def unregister_records(kind: str, source: str | None = None) -> None:
+    """Forget the loaders of ``kind`` (all, or the one of ``source``)."""
+    if source is None:
+        _LOADERS.pop(kind, None)
+    else:
+        _LOADERS.get(kind, {}).pop(source, None)
+
+
+def _chain(parts: list[RecordLoader]) -> RecordLoader:
+    def load(session: Session) -> Iterable[tuple[int, Mapping[str, Any]]]:
+        for part in parts:
+            yield from part(session)
+
+    return load
 
 
 def loaders() -> dict[str, RecordLoader]:
-    """A copy of the registered loaders by kind."""
-    return dict(_LOADERS)
+    """The registered loaders by kind (several sources of one kind chained into one)."""
+    out: dict[str, RecordLoader] = {}
+    for kind, by_source in _LOADERS.items():
+        parts = [by_source[k] for k in sorted(by_source)]
+        if parts:
+            out[kind] = parts[0] if len(parts) == 1 else _chain(parts)
+    return out
 
 
 def load_providers() -> None:

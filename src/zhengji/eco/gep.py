@@ -1,0 +1,359 @@
+"""GEP accounting (生态产品总值): physical quantity × price per service, summed per account.
+
+Follows the structure of 《生态产品总值核算规范（试行）》(NDRC & NBS, 2022) and GB/T 46869-2025:
+GEP = material products + regulating services + cultural services; every service is a
+physical quantity (m³, t, kWh, 人次 …) valued at a price from a versioned, cited price table
+(``zhengji/eco/prices.toml``; users replace it). The physical formulas are pure functions
+over plain numbers or NumPy arrays (one value per ecosystem patch or type), summed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from zhengji.eco.units import Price, Quantity, dimension_of
+from zhengji.errors import DataError, MethodError
+
+__all__ = [
+    "ACCOUNTS",
+    "SERVICES",
+    "GepAccount",
+    "GepLine",
+    "PriceTable",
+    "Service",
+    "account",
+    "carbon_dioxide_from_carbon",
+    "climate_regulation",
+    "default_prices",
+    "effective_price",
+    "flood_regulation",
+    "load_prices",
+    "oxygen_from_carbon_dioxide",
+    "parse_prices",
+    "soil_retention",
+    "water_conservation",
+]
+
+ACCOUNTS = {"material": "物质产品", "regulating": "调节服务", "cultural": "文化服务"}
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    account: str
+    name: str
+    name_en: str
+    unit: str  # physical unit the inputs are given in (any unit of the same dimension works)
+
+
+SERVICES: dict[str, Service] = {
+    s.id: s
+    for s in (
+        Service(
+            "material_products", "material", "物质产品（农林牧渔产值）", "Material products", "元"
+        ),
+        Service("water_conservation", "regulating", "水源涵养", "Water conservation", "m³"),
+        Service("soil_retention", "regulating", "土壤保持", "Soil retention", "t"),
+        Service("flood_regulation", "regulating", "洪水调蓄", "Flood regulation", "m³"),
+        Service(
+            "carbon_sequestration", "regulating", "固碳（CO2）", "Carbon sequestration (CO2)", "t"
+        ),
+        Service("oxygen_release", "regulating", "释氧", "Oxygen release", "t"),
+        Service(
+            "air_purification_so2", "regulating", "空气净化：二氧化硫", "Air purification: SO2", "t"
+        ),
+        Service(
+            "air_purification_nox", "regulating", "空气净化：氮氧化物", "Air purification: NOx", "t"
+        ),
+        Service(
+            "air_purification_dust", "regulating", "空气净化：粉尘", "Air purification: dust", "t"
+        ),
+        Service(
+            "water_purification_cod", "regulating", "水质净化：COD", "Water purification: COD", "t"
+        ),
+        Service(
+            "water_purification_nh3n",
+            "regulating",
+            "水质净化：氨氮",
+            "Water purification: NH3-N",
+            "t",
+        ),
+        Service(
+            "water_purification_tp", "regulating", "水质净化：总磷", "Water purification: TP", "t"
+        ),
+        Service("climate_regulation", "regulating", "气候调节", "Climate regulation", "kWh"),
+        Service("recreation", "cultural", "休闲旅游", "Recreation and tourism", "人次"),
+    )
+}
+
+_PRICE_OF = {
+    "material_products": "market_value",
+    "water_conservation": "reservoir_cost",
+    "flood_regulation": "reservoir_cost",
+    "carbon_sequestration": "carbon",
+    "oxygen_release": "oxygen",
+    "air_purification_so2": "so2_treatment",
+    "air_purification_nox": "nox_treatment",
+    "air_purification_dust": "dust_treatment",
+    "water_purification_cod": "cod_treatment",
+    "water_purification_nh3n": "nh3n_treatment",
+    "water_purification_tp": "tp_treatment",
+    "climate_regulation": "electricity",
+    "recreation": "visit_spend",
+}
+
+
+@dataclass(frozen=True)
+class PriceEntry:
+    value: float
+    per: str
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    """A versioned price table; ``prices`` in 元 per unit, ``parameters`` dimensionless or noted."""
+
+    version: str
+    prices: Mapping[str, PriceEntry]
+    parameters: Mapping[str, float]
+    sources: Mapping[str, str]
+    source: str
+
+    def price(self, pid: str) -> Price:
+        if pid not in self.prices:
+            raise DataError(f"价格表缺少 price table {self.source} has no price '{pid}'")
+        e = self.prices[pid]
+        return Price(e.value, e.per)
+
+
+def default_prices() -> PriceTable:
+    text = resources.files("zhengji.eco").joinpath("prices.toml").read_text(encoding="utf-8")
+    return parse_prices(text, "zhengji/eco/prices.toml")
+
+
+def load_prices(path: str | Path) -> PriceTable:
+    p = Path(path)
+    return parse_prices(p.read_text(encoding="utf-8"), str(p))
+
+
+def parse_prices(text: str, source: str = "<prices>") -> PriceTable:
+    """Validate a price table: every price positive, with a known unit and a source."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(
+            "价格表不是有效的TOML", [(source, _toml_line(exc), None, str(exc))]
+        ) from None
+    problems: list[tuple[str, int | None, str | None, str]] = []
+    prices: dict[str, PriceEntry] = {}
+    lines = text.splitlines()
+
+    def line_of(header: str) -> int | None:
+        return next((n + 1 for n, ln in enumerate(lines) if ln.strip() == f"[{header}]"), None)
+
+    if not isinstance(raw.get("version"), str):
+        problems.append((source, None, "version", "缺少版本 missing version (a string)"))
+    for pid, e in dict(raw.get("prices", {})).items():
+        where = (source, line_of(f"prices.{pid}"), f"prices.{pid}")
+        try:
+            dimension_of(str(e.get("per", "")))
+            v = float(e["value"])
+            if not v > 0:
+                raise ValueError("价格须为正 price must be positive")
+            if not str(e.get("source", "")).strip():
+                raise ValueError("须注明来源 a price needs a source")
+            prices[pid] = PriceEntry(v, str(e["per"]), str(e.get("name", pid)), str(e["source"]))
+        except (KeyError, ValueError, TypeError, MethodError) as exc:
+            problems.append((*where, str(exc)))
+    params: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    for pid, e in dict(raw.get("parameters", {})).items():
+        try:
+            params[pid] = float(e["value"])
+            sources[pid] = str(e.get("source", ""))
+        except (KeyError, ValueError, TypeError) as exc:
+            problems.append((source, line_of(f"parameters.{pid}"), f"parameters.{pid}", str(exc)))
+    for pid in sorted(set(_PRICE_OF.values()) - set(prices)):
+        problems.append((source, None, f"prices.{pid}", "缺少此价格 this price is missing"))
+    if problems:
+        raise DataError(f"价格表有误 price table {source} is invalid", problems)
+    return PriceTable(str(raw["version"]), prices, params, sources, source)
+
+
+# --- physical quantities (pure) -----------------------------------------------------------------
+def _sum(x: ArrayLike) -> float:
+    return float(np.sum(np.asarray(x, dtype=float)))
+
+
+def water_conservation(
+    area_hm2: ArrayLike,
+    precipitation_mm: ArrayLike,
+    runoff_mm: ArrayLike,
+    evapotranspiration_mm: ArrayLike,
+) -> Quantity:
+    """Water balance: Q = Σ A_i (P_i − R_i − ET_i); 1 hm² × 1 mm = 10 m³."""
+    a, p, r, et = (
+        np.asarray(v, dtype=float)
+        for v in (area_hm2, precipitation_mm, runoff_mm, evapotranspiration_mm)
+    )
+    return Quantity(_sum(a * (p - r - et) * 10.0), "m³")
+
+
+def soil_retention(
+    area_hm2: ArrayLike, r: ArrayLike, k: ArrayLike, ls: ArrayLike, c: ArrayLike, p: ArrayLike
+) -> Quantity:
+    """RUSLE difference between potential and actual erosion: Σ A_i R K LS (1 − C·P), in t.
+
+    ``r`` in MJ·mm/(hm²·h·a), ``k`` in t·hm²·h/(hm²·MJ·mm): R·K·LS is t/hm² a year.
+    """
+    arrs = [np.asarray(v, dtype=float) for v in (area_hm2, r, k, ls, c, p)]
+    a, rr, kk, lls, cc, pp = arrs
+    return Quantity(_sum(a * rr * kk * lls * (1.0 - cc * pp)), "t")
+
+
+def flood_regulation(*storages: Quantity) -> Quantity:
+    """Flood storage of vegetation, lakes, reservoirs and wetlands (each already in volume)."""
+    total = Quantity(0.0, "m³")
+    for s in storages:
+        total = total + s
+    return total
+
+
+def carbon_dioxide_from_carbon(carbon: Quantity) -> Quantity:
+    """CO2 fixed from carbon fixed: × M(CO2)/M(C) = 44/12."""
+    c = carbon.to("t")
+    return Quantity(c.value * 44.0 / 12.0, "t")
+
+
+def oxygen_from_carbon_dioxide(co2: Quantity) -> Quantity:
+    """Photosynthesis releases one O2 per CO2 fixed: × M(O2)/M(CO2) = 32/44."""
+    return Quantity(co2.to("t").value * 32.0 / 44.0, "t")
+
+
+def climate_regulation(
+    transpiration_kj_m2_d: ArrayLike,
+    area_km2: ArrayLike,
+    days: float,
+    evaporation: Quantity,
+    ac_efficiency: float = 3.0,
+    latent_heat_kj_kg: float = 2260.0,
+) -> Quantity:
+    """Energy the vegetation and water surfaces take from the air, as air-conditioning kWh.
+
+    Transpiration: Σ EPP_i × S_i × D × 10⁶ / (3600 × r) (EPP kJ/(m²·d), S km², D days);
+    evaporation: W (m³) × 1000 kg/m³ × q (kJ/kg) / (3600 × r). 3600 kJ = 1 kWh.
+    """
+    epp = np.asarray(transpiration_kj_m2_d, dtype=float)
+    s = np.asarray(area_km2, dtype=float)
+    if ac_efficiency <= 0:
+        raise MethodError("空调能效比须为正 the air-conditioner efficiency ratio must be positive")
+    tt = _sum(epp * s) * days * 1e6 / (3600.0 * ac_efficiency)
+    we = evaporation.to("m³").value * 1000.0 * latent_heat_kj_kg / (3600.0 * ac_efficiency)
+    return Quantity(tt + we, "kWh")
+
+
+# --- valuation ----------------------------------------------------------------------------------
+def effective_price(service: str, prices: PriceTable) -> Price:
+    """元 per physical unit of ``service``; soil retention combines two avoided costs:
+
+    sediment (λ/ρ × dredging cost per m³) and non-point pollution (N and P content × the price of
+    N and P in fertiliser), both per t of soil retained.
+    """
+    if service == "soil_retention":
+        pm = prices.parameters
+        try:
+            lam, rho = pm["deposition_ratio"], pm["soil_bulk_density"]
+            n, p = pm["soil_n_share"], pm["soil_p_share"]
+        except KeyError as exc:
+            raise DataError(f"价格表缺少参数 price table lacks parameter {exc}") from None
+        sediment = lam / rho * prices.price("dredging_cost").times(Quantity(1.0, "m³")).value
+        nutrients = n * prices.price("fertiliser_n").value + p * prices.price("fertiliser_p").value
+        return Price(sediment + nutrients, "t")
+    if service not in _PRICE_OF:
+        raise DataError(f"未知服务 unknown GEP service '{service}'; valid: {', '.join(SERVICES)}")
+    return prices.price(_PRICE_OF[service])
+
+
+@dataclass(frozen=True)
+class GepLine:
+    service: str
+    account: str
+    quantity: Quantity
+    price: Price
+    value: float  # 元
+
+
+@dataclass(frozen=True)
+class GepAccount:
+    """One unit and year: lines per service, totals per account and GEP, in 元."""
+
+    unit_id: str
+    year: str
+    lines: tuple[GepLine, ...]
+    prices_version: str
+
+    def total(self, account: str | None = None) -> float:
+        return sum(ln.value for ln in self.lines if account in (None, ln.account))
+
+    def share(self, account: str) -> float:
+        t = self.total()
+        return self.total(account) / t if t else float("nan")
+
+
+def account(
+    unit_id: str,
+    year: str,
+    inputs: Mapping[str, Quantity] | Sequence[tuple[str, Quantity]],
+    prices: PriceTable,
+) -> GepAccount:
+    """Value every service (quantity × price); a unit mismatch is refused, not converted away."""
+    items = list(inputs.items()) if isinstance(inputs, Mapping) else list(inputs)
+    lines = []
+    for sid, q in items:
+        if sid not in SERVICES:
+            raise DataError(f"未知服务 unknown GEP service '{sid}'; valid: {', '.join(SERVICES)}")
+        svc = SERVICES[sid]
+        if q.dimension != dimension_of(svc.unit):
+            raise MethodError(
+                f"单位不对 {svc.name} {svc.name_en} is measured in {svc.unit} (or 万/亿), "
+                f"got {q.unit}"
+            )
+        price = effective_price(sid, prices)
+        lines.append(GepLine(sid, svc.account, q, price, price.times(q).value))
+    return GepAccount(unit_id, year, tuple(lines), prices.version)
+
+
+def as_rows(acc: GepAccount) -> list[dict[str, Any]]:
+    """Lines as plain dicts (for CSV/JSON output)."""
+    return [
+        {
+            "unit_id": acc.unit_id,
+            "year": acc.year,
+            "account": ln.account,
+            "service": ln.service,
+            "quantity": ln.quantity.value,
+            "unit": ln.quantity.unit,
+            "price": ln.price.value,
+            "price_per": ln.price.per,
+            "value_yuan": ln.value,
+            "prices_version": acc.prices_version,
+        }
+        for ln in acc.lines
+    ]
+
+
+def _toml_line(exc: Exception) -> int | None:
+    """Line of a TOML syntax error (Python 3.11 puts it only in the message)."""
+    m = re.search(r"line (\d+)", str(exc))
+    return int(m.group(1)) if m else None

@@ -1,0 +1,39 @@
+"""生态存折: the PDF embeds a CJK font and shows the balance; demo holders are labelled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from accountability import pdfread  # tests/accountability/pdfread.py (tests/ is on sys.path)
+from zhengji.demo import SYNTHETIC_LABEL
+from zhengji.eco import service as sv
+from zhengji.eco.statement import build_statement, render_html, render_pdf
+
+from .conftest import T0, World, award_input
+
+
+def test_statement_pdf(world: World) -> None:
+    with world.store.transaction() as s:
+        sv.award_many(
+            s, world.rb_pk, world.rb, [award_input(), award_input(item="fruit_trees")], "t"
+        )
+        st = build_statement(s, "H1", world.rb, T0 + dt.timedelta(days=30))
+    assert st.balance.points == 15 and not st.synthetic
+    pdf = render_pdf(st, world.rb)
+    assert pdf.startswith(b"%PDF")
+    cjk = [f for f in pdfread.fonts(pdf) if "CJK" in f.base_font]
+    assert cjk and all(f.embedded for f in cjk)
+    body = pdfread.text(pdf).replace(" ", "")
+    assert "生态存折" in body and "H1" in body and "张某甲户" in body
+    assert SYNTHETIC_LABEL.replace(" ", "") not in body
+
+
+def test_demo_label_and_erased_name(world: World) -> None:
+    with world.store.transaction() as s:
+        sv.add_holder(s, "demo-x", "enterprise", "v", "t", "c", name="示例企业")
+        sv.erase_holder(s, "H1", "管理员", "本人申请")
+        demo = build_statement(s, "demo-x", world.rb, T0)
+        erased = build_statement(s, "H1", world.rb, T0)
+    assert SYNTHETIC_LABEL in render_html(demo, world.rb)
+    page = render_html(erased, world.rb)
+    assert "张某甲户" not in page and "erased" in page
