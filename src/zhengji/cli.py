@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from rich.progress import Progress
 from rich.table import Table
 from rich.tree import Tree
 
@@ -369,6 +370,7 @@ def demo(
         prog.remove_task(task)
         result = run_bundle(bundle_dir, db_url=db_url, store=True, progress=prog)
         towns = run_bundle(bundle_dir / "townships", db_url=db_url, store=True, progress=prog)
+        records = _demo_records(db_url, seed, out, prog)
     console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
     _print_ranking(result.assessment, result.scheme)
     html = _write(result.assessment, result.scheme, out, Format.html)
@@ -381,8 +383,85 @@ def demo(
         f"{len(towns.assessment.vetoes)} 项否决 vetoes): {t_html}"
     )
     _demo_screens(bundle_dir, db_url, out)
+    _demo_summaries(records, bundle_dir, db_url, out)
     if serve:
         _serve(db_url, port)
+
+
+def _demo_records(db_url: str, seed: int, out: Path, prog: Progress) -> Any:
+    from zhengji.demo.populate import populate_records
+    from zhengji.store import Store
+
+    task = prog.add_task("", total=None)
+    with Store.open(db_url) as st:
+        records = populate_records(
+            st, seed, out, step=lambda label: prog.update(task, description=f"{label}…")
+        )
+    prog.remove_task(task)
+    return records
+
+
+def _demo_accountability_checks(st: Any) -> None:
+    from collections import Counter
+
+    from zhengji.accountability.checks import check_decisions, vanity_signs
+    from zhengji.accountability.service import load_records
+
+    with st.transaction() as s:
+        recs = load_records(s)
+    found = check_decisions(recs.decisions) + vanity_signs(recs.projects, recs.outcomes)
+    counts = Counter(v.check for v in found)
+    listed = ", ".join(f"{k} ×{n}" for k, n in sorted(counts.items())) or "无 none"
+    console.print(f"三重一大与形象工程核查 decision and vanity-project checks: {listed}")
+    for v in found:
+        if v.severity == "violation" or v.check.startswith("vanity"):
+            console.print(f"  · {v.subject} ({v.unit_id}): {v.reason_zh}")
+
+
+def _demo_summaries(records: Any, bundle_dir: Path, db_url: str, out: Path) -> None:
+    """What the other capabilities show on the demo: accountability, the 接诉即办 ranking,
+    and which county orders are not robust."""
+    from zhengji.demo.voice import ranking_rows
+    from zhengji.report.analysis import demo_robustness_sentence
+    from zhengji.store import Store
+
+    acc = records.summaries.get("accountability")
+    if acc is not None:
+        console.print(
+            f"问责记录 accountability: {acc.people} 人 people, {acc.records} 条记录 records "
+            f"(每条已入账 each committed to the ledger); 离任交接档案 handover dossier "
+            f"#{acc.dossier_id} (ledger #{acc.dossier_ledger_index}): {out}; "
+            f"容错纠错 fault-tolerance case {acc.case_code}: {acc.proposal}"
+        )
+    eco = records.summaries.get("eco")
+    if eco is not None:
+        console.print(
+            f"梵净生态账户 eco accounts: {eco.holders} 户 holders, {eco.awards} 笔积分 awards, "
+            f"{eco.reversals} 笔冲正 reversals, {eco.open_objections} 件异议待裁 open objections; "
+            f"生态产品总值 GEP inputs: {eco.gep_inputs}"
+        )
+    with Store.open(db_url) as st:
+        rows = ranking_rows(st)
+        if acc is not None:
+            _demo_accountability_checks(st)
+    if rows:
+        table = Table(
+            title=f"接诉即办月度排名 monthly 12345 ranking {rows[0]['month']} ({rows[0]['label']})"
+        )
+        for col in ("名次", "县区 county", "件数", "响应率", "解决率", "满意率", "综合"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(
+                str(r["rank"]),
+                r["name"],
+                str(r["volume"]),
+                f"{r['response_rate']:.1f}",
+                f"{r['resolution_rate']:.1f}",
+                f"{r['satisfaction_rate']:.1f}",
+                f"{r['composite']:.1f}",
+            )
+        console.print(table)
+    console.print(demo_robustness_sentence(bundle_dir))
 
 
 def _demo_screens(bundle_dir: Path, db_url: str, out: Path) -> None:
