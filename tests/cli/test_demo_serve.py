@@ -26,7 +26,7 @@ def test_demo_serves_the_web_app_on_loopback(tmp_path: Path) -> None:
     try:
         url = user = password = None
         seen = []
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600  # the whole demo world is built first
         assert proc.stdout is not None
         while time.monotonic() < deadline:
             line = proc.stdout.readline()
@@ -43,6 +43,16 @@ def test_demo_serves_the_web_app_on_loopback(tmp_path: Path) -> None:
                 break
         text = "".join(seen)
         assert url and user and password, text + (proc.stderr.read() if proc.stderr else "")
+        # every capability's demo records were made and summarised before serving
+        for shown in (
+            "末位表态",
+            "形象工程",
+            "离任交接档案",
+            "接诉即办月度排名",
+            "梵净生态账户",
+            "不稳健",
+        ):
+            assert shown in text, shown
         assert "示例数据（模拟）" in text and "江口县" in text
         assert (tmp_path / "zhengji.db").exists()  # ZHENGJI_DATABASE_URL (conftest) wins
         assert list((tmp_path / "d").glob("*.xlsx"))
