@@ -1,0 +1,33 @@
+"""The configuration: documented defaults, overlays, and errors that name the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from zhengji.cadres.config import default_toml, parse_config
+from zhengji.errors import SchemeError
+
+
+def test_defaults_and_their_sources_are_documented() -> None:
+    cfg = parse_config("")
+    assert (cfg.excellent, cfg.competent, cfg.basic, cfg.excellent_share) == (90, 75, 60, 0.2)
+    assert "条例" in default_toml()
+    assert cfg.roles["deputy"].weight == 0.8
+
+
+def test_overlay_changes_one_setting_and_the_fingerprint() -> None:
+    base, over = parse_config(""), parse_config("[grades]\nexcellent = 85.0\n")
+    assert over.excellent == 85 and over.competent == base.competent
+    assert over.fingerprint != base.fingerprint
+    assert parse_config("[grades]\nexcellent = 90.0\n").fingerprint == base.fingerprint
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("[grades]\nexcelent = 1\n", "grades.excelent"), ("[grades]\nbasic = 80.0\n", "递减"),
+     ("[vetoes]\nvanity = \"差\"\n", "vetoes.vanity"), ("[roles.deputy]\nunit_share = 2\n",
+     "roles.deputy.unit_share"), ("x = [", "TOML")],
+)  # fmt: skip
+def test_bad_settings_name_the_key(text: str, key: str) -> None:
+    with pytest.raises(SchemeError, match=key.replace(".", r"\.")):
+        parse_config(text)
