@@ -204,7 +204,6 @@ def _simulate(
         v = donors[rng.integers(donors.size, size=n_sim)]
         zv = z[:, v, i][mine].T  # (n_sim, periods observed by u); NaN where a donor lacks one
         if n_periods > 1:
-            lu, lv = level[u, i], level[v, i]
             if ratio_scale[i]:
                 # Amounts spanning orders of magnitude: the donor's deviations from its own
                 # log-linear trend, put on this unit's trend (its level and growth), after
