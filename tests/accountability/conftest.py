@@ -4,14 +4,10 @@ store holding the sample people; the demo world populated into a store (built on
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from zhengji.accountability import service
 from zhengji.store import Store
@@ -19,25 +15,6 @@ from zhengji.store import Store
 from .samples import PEOPLE
 
 PG_ENV = "ZHENGJI_TEST_POSTGRES_URL"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'acc.db'}"
-        return
-    admin_url = os.environ.get(PG_ENV)
-    assert admin_url, f"{PG_ENV} is not set (tests/conftest.py deselects postgres cases then)"
-    name = f"zj_acc_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 @pytest.fixture

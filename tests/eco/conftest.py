@@ -4,15 +4,10 @@ default rulebook installed, two households, an inspector and a reviewer."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from zhengji.eco import service as sv
 from zhengji.eco.rulebook import Rulebook, default_rulebook
@@ -22,23 +17,9 @@ PG_ENV = "ZHENGJI_TEST_POSTGRES_URL"
 T0 = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def eco_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'eco.db'}"
-        return
-    admin_url = os.environ.get(PG_ENV)
-    assert admin_url, f"{PG_ENV} is not set"
-    name = f"zj_eco_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+@pytest.fixture
+def eco_url(db_url: str) -> str:
+    return db_url  # the shared fixture in tests/conftest.py: SQLite and PostgreSQL
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,15 @@ loopback (uvicorn in a thread, real HTTP), and ``db_url`` over SQLite and Postgr
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from zhengji.store import Store
 from zhengji.voice.context import add_api_key
@@ -30,25 +26,6 @@ UNITS = [
     Unit("bijiang_t2", "乙镇", "bijiang", "township", 27.80, 109.30),
     Unit("wanshan_t1", "丙镇", "wanshan", "township", 27.50, 109.20),
 ]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'voice.db'}"
-        return
-    admin_url = os.environ.get(PG_ENV)
-    assert admin_url, f"{PG_ENV} is not set"
-    name = f"zj_voice_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 @pytest.fixture
