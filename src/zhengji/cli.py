@@ -433,6 +433,15 @@ def _demo_summaries(records: Any, bundle_dir: Path, db_url: str, out: Path) -> N
             f"#{acc.dossier_id} (ledger #{acc.dossier_ledger_index}): {out}; "
             f"容错纠错 fault-tolerance case {acc.case_code}: {acc.proposal}"
         )
+    cad = records.summaries.get("cadres")
+    if cad is not None:
+        console.print(
+            f"干部考核 cadres: {cad.cadres} 名干部 cadres assessed (年度 annual batches "
+            f"{', '.join(map(str, cad.annual_batches))}, 任期 term batch {cad.term_batch}); "
+            f"离任后暴露的形象工程债务计入 {cad.mover} 的任期结果; 离任后见效的生态修复记功 "
+            f"{cad.eco_deputy}; 容错免责 {cad.exempted}; 警示教育案例 {cad.cases} 件 cases "
+            f"(`zhengji cadres explain …`)"
+        )
     eco = records.summaries.get("eco")
     if eco is not None:
         console.print(

@@ -1,10 +1,10 @@
 """Fill a demo store with every capability's synthetic records, in dependency order.
 
 The county and township bundles are assessed first (they bring the units); then the
-accountability records (tenures feed the integrity screen's turnover flag), citizen requests
-and the survey round, ecological accounts and GEP inputs. Each step is its capability's own
-deterministic ``populate``; this module only orders them and reports what each added, so
-``zhengji demo`` and the tests share one path.
+accountability records (tenures feed the integrity screen's turnover flag), cadre results,
+citizen requests and the survey round, ecological accounts and GEP inputs. Each step is its
+capability's own deterministic ``populate``; this module only orders them and reports what
+each added, so ``zhengji demo`` and the tests share one path.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def populate_records(
     step: Callable[[str], None] | None = None,
 ) -> DemoRecords:
     """Add the accountability, citizen-voice … demo records to ``store`` (idempotent)."""
-    from zhengji.demo import accountability, eco, voice
+    from zhengji.demo import accountability, cadres, eco, voice
 
     done = DemoRecords()
     steps: list[tuple[str, str, Callable[[], Any]]] = [
@@ -41,6 +41,11 @@ def populate_records(
             "accountability",
             "问责记录与离任交接 accountability records and the handover dossier",
             lambda: accountability.populate(store, seed=seed, out=out),
+        ),
+        (
+            "cadres",
+            "干部考核与警示教育案例 cadre assessment and the case library",
+            lambda: cadres.populate(store, seed),
         ),
         (
             "voice",
