@@ -62,6 +62,16 @@ def uncertainty(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="随机种子 seed (default: [uncertainty])")] = None,
     period: PeriodOpt = None,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store", help="保存 import the bundle, record its run and store the analysis of it"
+        ),
+    ] = False,
+    db: Annotated[str | None, typer.Option(help="数据库 database URL (with --store)")] = None,
+    actor: Annotated[
+        str | None, typer.Option(help="操作人 who ran it (with --store; default: OS user)")
+    ] = None,
 ) -> None:
     """排名不确定性 Monte Carlo over method choices: rank intervals, grade odds, ties."""
     from zhengji.engine.uncertainty import run_uncertainty
@@ -108,6 +118,26 @@ def uncertainty(
     console.print(escape(data["sentence_zh"]), highlight=False)
     if out is not None:
         console.print(f"已写出 written: {write_analysis(out, b.scheme, uncertainty=data)}")
+    if store:
+        _store_uncertainty(bundle, res.period, res.replications, res.seed, db, actor)
+
+
+def _store_uncertainty(
+    bundle: Path, period: str, replications: int, seed: int, db: str | None, actor: str | None
+) -> None:
+    """Record the bundle's run in the store and keep the analysis of that run (same spec)."""
+    import getpass
+
+    from zhengji.analysis_store import store_uncertainty
+    from zhengji.pipeline import run_bundle
+    from zhengji.store import Store
+
+    rr = run_bundle(bundle, period=period, db_url=db)
+    assert rr.run_id is not None  # run_bundle stores by default
+    who = actor or f"cli:{getpass.getuser()}"
+    with Store.open(db) as st, st.transaction() as s:
+        a = store_uncertainty(s, rr.run_id, who, replications=replications, seed=seed)
+    console.print(f"已保存 stored: analysis #{a.id} of run {rr.run_id}")
 
 
 @app.command()
