@@ -371,6 +371,7 @@ def demo(
         result = run_bundle(bundle_dir, db_url=db_url, store=True, progress=prog)
         towns = run_bundle(bundle_dir / "townships", db_url=db_url, store=True, progress=prog)
         records = _demo_records(db_url, seed, out, prog)
+        _demo_uncertainty(db_url, result.run_id, prog)
     console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
     _print_ranking(result.assessment, result.scheme)
     html = _write(result.assessment, result.scheme, out, Format.html)
@@ -386,6 +387,19 @@ def demo(
     _demo_summaries(records, bundle_dir, db_url, out)
     if serve:
         _serve(db_url, port)
+
+
+def _demo_uncertainty(db_url: str, run_id: int | None, prog: Progress) -> None:
+    """Store the county run's rank intervals so the web overview shows them at once."""
+    from zhengji.analysis_store import store_uncertainty
+    from zhengji.store import Store
+
+    if run_id is None:
+        return
+    task = prog.add_task("排名区间 rank intervals (1000 次模拟 replications)…", total=None)
+    with Store.open(db_url) as st, st.transaction() as s:
+        store_uncertainty(s, run_id, "示例数据（模拟） demo")
+    prog.remove_task(task)
 
 
 def _demo_records(db_url: str, seed: int, out: Path, prog: Progress) -> Any:
