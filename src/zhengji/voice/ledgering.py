@@ -20,16 +20,26 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from zhengji.ledger.records import register_records
 from zhengji.store.schema_voice import VoiceEventRow, VoiceLedgerMarkRow
 from zhengji.voice.limits import to_utc
 
-__all__ = ["ENV_VAR", "INTERVAL_VAR", "KIND", "enabled", "event_record", "interval", "sync"]
+__all__ = [
+    "ENV_VAR",
+    "INTERVAL_VAR",
+    "KIND",
+    "enabled",
+    "event_record",
+    "event_records",
+    "interval",
+    "sync",
+]
 
 KIND = "voice.event"
 ENV_VAR = "ZHENGJI_VOICE_LEDGER"
@@ -101,3 +111,25 @@ def sync(session: Session, limit: int | None = None) -> int:
         total += len(entries)
         if limit is not None and total >= limit:
             return total
+
+
+def event_records(session: Session) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """``(leaf index, record)`` of every committed event, so ``zhengji ledger verify``
+    recomputes them. Each mark row says which events one :func:`sync` batch appended: those
+    after the previous mark up to ``last_event_id``, in id order, from ``first_index`` on."""
+    prev = 0
+    marks = select(VoiceLedgerMarkRow).order_by(VoiceLedgerMarkRow.last_event_id)
+    for mark in session.scalars(marks):
+        rows = session.execute(
+            select(VoiceEventRow.id, VoiceEventRow.request_id, VoiceEventRow.action,
+                   VoiceEventRow.state, VoiceEventRow.unit_id, VoiceEventRow.actor,
+                   VoiceEventRow.at)
+            .where(VoiceEventRow.id > prev, VoiceEventRow.id <= mark.last_event_id)
+            .order_by(VoiceEventRow.id)
+        ).all()  # fmt: skip
+        for offset, r in enumerate(rows[: mark.leaves]):
+            yield mark.first_index + offset, event_record(r.id, dict(r._mapping))
+        prev = mark.last_event_id
+
+
+register_records(KIND, event_records, source="zhengji.voice.ledgering")

@@ -10,7 +10,7 @@ record that was hashed, so an auditor can check a row with ``verify_record``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +18,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhengji.ledger import log as ledger
+from zhengji.ledger.records import register_records
 from zhengji.store.schema_web import AuditRow
 from zhengji.web.roles import Principal
 
-__all__ = ["LEDGER_KIND", "AuditEntry", "ledger_record", "list_audit", "record"]
+__all__ = [
+    "LEDGER_KIND",
+    "AuditEntry",
+    "ledger_record",
+    "ledger_records",
+    "list_audit",
+    "record",
+]
 
 LEDGER_KIND = "audit"
 
@@ -106,3 +114,26 @@ def list_audit(session: Session, limit: int = 200, actor: str | None = None) -> 
         )
         for r in session.scalars(q)
     ]
+
+
+def ledger_records(session: Session) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """``(leaf index, record)`` of every audit row, so ``zhengji ledger verify`` recomputes
+    them (registered below; ``zhengji.ledger.records.PROVIDERS`` imports this module)."""
+    q = select(AuditRow).where(AuditRow.ledger_seq.is_not(None)).order_by(AuditRow.id)
+    for r in session.scalars(q):
+        assert r.ledger_seq is not None
+        yield (
+            r.ledger_seq,
+            ledger_record(
+                at=r.at,
+                actor=r.actor,
+                role=r.role,
+                action=r.action,
+                target=r.target,
+                detail=dict(r.detail),
+                client=r.client,
+            ),
+        )
+
+
+register_records(LEDGER_KIND, ledger_records, source="zhengji.web.audit")
