@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from zhengji.bundle.load import build_panel
@@ -208,6 +208,8 @@ def _check_period_format(session: Session, bundle: Bundle) -> None:
 
 def import_bundle(session: Session, bundle: Bundle) -> ImportSummary:
     """Append the bundle's changed values. Call inside one transaction (``session.begin()``)."""
+    if session.get_bind().dialect.name == "postgresql":  # one writer at a time (docs/scale.md)
+        session.execute(text("LOCK TABLE observations IN SHARE ROW EXCLUSIVE MODE"))
     _check_period_format(session, bundle)
     sv_id = scheme_version_id(session, bundle.scheme, bundle.scheme_text)
     new_units = _check_units(session, bundle)

@@ -1,0 +1,264 @@
+"""Derivations written once as Ibis expressions: records in, indicator tables out.
+
+Each function takes Ibis tables (from :class:`zhengji.analytics.Analytics`) and returns an
+unexecuted expression, so the same code runs on DuckDB, SQLite, PostgreSQL and Spark; only
+``.execute()`` touches a backend. Only portable operations are used: joins on ids, conditional
+aggregates, integer arithmetic, casts; no backend-specific functions (``strftime`` formats,
+``arg_max``, JSON) whose meaning differs between engines.
+
+The rules are the store's and the voice module's, restated here set-wise:
+
+- the current value of a cell is its newest row (largest id) per (unit, period, indicator),
+  among rows imported up to ``as_of_import_id`` (``zhengji.store.ops.load_panel``);
+- digit counts follow ``zhengji.integrity.digits.count_digits``: ``Z = rint(value·10^d)``
+  (ties to even, like NumPy), first digit of every ``Z ≥ 1``, last digit of ``10 ≤ Z < 2^53``;
+- request facts and monthly metrics follow ``zhengji.voice.facts.request_facts`` and
+  ``zhengji.voice.metrics.monthly`` (docs/voice.md, "Metrics").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+__all__ = [
+    "CHINA_OFFSET_HOURS",
+    "METRIC_COUNTS",
+    "current_observations",
+    "digit_counts",
+    "monthly_request_metrics",
+    "panel_wide",
+    "request_facts",
+    "survey_participation",
+]
+
+#: China Standard Time has no daylight saving: a month of submission is UTC + 8 h.
+CHINA_OFFSET_HOURS = 8
+_KEY = ("unit_id", "period", "indicator_id")
+_EXACT = 2**53
+#: Count columns of :func:`monthly_request_metrics` (rates are derived from them).
+METRIC_COUNTS = (
+    "volume",
+    "responded",
+    "callbacks",
+    "resolved",
+    "satisfied",
+    "overdue",
+    "reopened",
+)
+
+
+def current_observations(obs: ir.Table, as_of_import_id: int | None = None) -> ir.Table:
+    """The current version of every cell: unit_id, period, indicator_id, value, source, id."""
+    t = obs if as_of_import_id is None else obs.filter(obs.import_id <= as_of_import_id)
+    newest = t.group_by(list(_KEY)).aggregate(newest_id=t.id.max())
+    cur = t.inner_join(newest, t.id == newest.newest_id)
+    return cur.select("id", *_KEY, "value", "source", "import_id")
+
+
+def panel_wide(
+    obs: ir.Table, variables: Sequence[str], as_of_import_id: int | None = None
+) -> ir.Table:
+    """Current values pivoted to one row per (unit, period) and one column per variable.
+
+    Variables are named up front (the scheme's indicators and denominators), so no backend has
+    to discover the columns first; a cell nobody reported is null.
+    """
+    cur = current_observations(obs, as_of_import_id)
+    cur = cur.filter(cur.indicator_id.isin(list(variables)))
+    cols = {
+        v: cur.value.max(where=cur.indicator_id == v)  # one row per cell: max is that row
+        for v in variables
+    }
+    return cur.group_by(["unit_id", "period"]).aggregate(**cols)
+
+
+def _rint(x: ir.FloatingValue) -> ir.IntegerValue:
+    """Round half to even (NumPy's ``rint``), from floor and the fraction: every engine's own
+    ``round`` differs at .5 (half away from zero in SQLite, PostgreSQL and Spark)."""
+    f = x.floor().cast("int64")
+    frac = x - f.cast("float64")
+    up = ibis.cases((frac > 0.5, 1), (frac == 0.5, f % 2), else_=0)
+    return f + up
+
+
+def digit_counts(obs: ir.Table, decimals: int = 0, as_of_import_id: int | None = None) -> ir.Table:
+    """Counts of first and last digits of current values per (unit_id, indicator_id).
+
+    Columns: unit_id, indicator_id, test (``first`` | ``last``), digit, n. Equal to
+    ``count_digits(values, decimals).counts("first" | "last")`` over the same values.
+    """
+    cur = current_observations(obs, as_of_import_id)
+    cur = cur.filter((cur.value > 0) & (cur.value < 1e300))
+    z = cur.mutate(z=_rint(cur.value * float(10**decimals)))
+    z = z.filter(z.z >= 1)
+    first = z.mutate(
+        test=ibis.literal("first"), digit=z.z.cast("string").substr(0, 1).cast("int64")
+    )
+    lz = z.filter((z.z >= 10) & (z.z < _EXACT))
+    last = lz.mutate(test=ibis.literal("last"), digit=(lz.z % 10).cast("int64"))
+    cols = ["unit_id", "indicator_id", "test", "digit"]
+    both = first.select(*cols).union(last.select(*cols), distinct=False)
+    return both.group_by(cols).aggregate(n=both.count())
+
+
+def _month(ts: ir.TimestampValue) -> ir.StringValue:
+    """``YYYY-MM`` of a UTC timestamp in China time (UTC+8, no daylight saving).
+
+    From the UTC calendar parts only, which every engine reads alike (SQLite has no
+    ``timestamp + interval`` in Ibis, and deep integer arithmetic overflows its parser): the
+    China month is the next one exactly when it is the month's last day and 16:00 UTC or later.
+    """
+    y, m, d = ts.year().cast("int64"), ts.month().cast("int64"), ts.day().cast("int64")
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    last_day = ibis.cases(
+        (m == 2, ibis.ifelse(leap, 29, 28)),
+        (m.isin([4, 6, 9, 11]), 30),
+        else_=31,
+    )
+    roll = (d == last_day) & (ts.hour() >= 24 - CHINA_OFFSET_HOURS)
+    year = ibis.ifelse(roll & (m == 12), y + 1, y)
+    month = ibis.cases((roll & (m == 12), 1), (roll, m + 1), else_=m)
+    return year.cast("string") + "-" + month.cast("string").lpad(2, "0")
+
+
+def request_facts(requests: ir.Table, events: ir.Table, as_of: dt.datetime) -> ir.Table:
+    """One row per request dispatched to a unit by ``as_of`` (UTC), as ``request_facts``.
+
+    Columns: request_id, unit_id, month, responded, called_back, resolved, satisfied, overdue,
+    reopened, excluded (booleans as 0/1 integers, which every engine sums alike).
+    """
+    at = ibis.literal(as_of.astimezone(dt.UTC).replace(tzinfo=None), type="timestamp")
+    ev = events.filter(events.at <= at)
+    a = ev.action
+    per = ev.group_by("request_id").aggregate(
+        first_resp=ev.at.min(where=a.isin(["sign", "answer"])),
+        last_done=ev.at.max(where=a.isin(["complete", "answer"])),
+        last_cb_id=ev.id.max(where=a.startswith("callback")),
+        last_dispatch_id=ev.id.max(where=a == "dispatch"),
+        last_id=ev.id.max(),
+        n_unsat=ev.count(where=a == "callback_unsatisfied"),
+        n_excl=ev.count(where=a.isin(["merge", "flag"])),
+    )
+    cb = ev.select(cb_id=ev.id, cb_resolved=ev.resolved, cb_sat=ev.satisfaction)
+    disp = ev.select(d_id=ev.id, unit_id=ev.unit_id)
+    last = ev.select(l_id=ev.id, last_state=ev.state)
+    req = requests.filter(requests.requested_at <= at)
+    j = (
+        req.inner_join(per, req.id == per.request_id)
+        .inner_join(disp, per.last_dispatch_id == disp.d_id)
+        .left_join(cb, per.last_cb_id == cb.cb_id)
+        .inner_join(last, per.last_id == last.l_id)
+    )
+    closed = j.last_state.isin(["completed", "closed", "merged"])
+    late_done = j.last_done.notnull() & (j.last_done > j.due_at)
+    late_open = ~closed & (at > j.due_at)
+
+    def flag(cond: ir.BooleanValue) -> ir.IntegerValue:
+        return ibis.ifelse(cond, 1, 0).cast("int64")
+
+    return j.select(
+        request_id=j.id,
+        unit_id=j.unit_id,
+        month=_month(j.requested_at),
+        responded=flag(j.first_resp.notnull() & (j.first_resp <= j.response_due_at)),
+        called_back=flag(j.cb_sat.notnull()),
+        resolved=flag(j.cb_resolved.cast("boolean").fill_null(False)),  # SQLite: 0/1
+        satisfied=flag(j.cb_sat.fill_null(0) >= 2),
+        overdue=flag(late_done | late_open),
+        reopened=flag(j.n_unsat > 0),
+        excluded=flag(j.n_excl > 0),
+    )
+
+
+def _rolled_up(facts: ir.Table, parents: ir.Table | None, depth: int) -> ir.Table:
+    """Each fact once for its unit and once per ancestor in ``parents`` (unit_id → parent_id)."""
+    cols = ["unit_id", "month", *METRIC_COUNTS[1:], "called_back"]
+    base = facts.select(
+        "unit_id",
+        "month",
+        "responded",
+        "called_back",
+        resolved=facts.resolved * facts.called_back,
+        satisfied=facts.satisfied * facts.called_back,
+        overdue=facts.overdue,
+        reopened=facts.reopened,
+    ).mutate(callbacks=facts.called_back)
+    base = base.select(*cols)
+    if parents is None:
+        return base
+    out, cur = base, base
+    for _ in range(depth):
+        par = parents.view()  # a fresh reference per level (self-joins)
+        up = cur.inner_join(par, cur.unit_id == par.child_id)
+        cur = up.select(unit_id=up.parent_id, **{c: up[c] for c in cols[1:]})
+        out = out.union(cur, distinct=False)
+    return out
+
+
+def monthly_request_metrics(
+    facts: ir.Table, units: ir.Table | None = None, depth: int = 3
+) -> ir.Table:
+    """Volume, counts and rates (percent) per (unit_id, month), like ``voice.metrics.monthly``.
+
+    Excluded requests (merged duplicates, flagged malicious repeats) are left out. With
+    ``units`` (``voice_units``: id, parent_id, level) townships roll up into their county;
+    nothing rolls into a unit of level ``city`` (the dispatch centre). Rates: response, overdue
+    and reopen over volume; resolution and satisfaction over callbacks (null without any).
+    """
+    flags = ("responded", "called_back", "resolved", "satisfied", "overdue", "reopened")
+    f = facts.filter(facts.excluded == 0)
+    # 0/1 flags as int64 whatever the source stored (int8 in Parquet, int64 from request_facts)
+    f = f.mutate(**{c: f[c].cast("int64") for c in flags if f[c].type() != ibis.dtype("int64")})
+    parents = None
+    if units is not None:
+        u2 = units.view()
+        p = u2.select(p_id=u2.id, p_level=u2.level)
+        edges = units.inner_join(p, units.parent_id == p.p_id)
+        edges = edges.filter(edges.p_level != "city")
+        parents = edges.select(child_id=edges.id, parent_id=edges.p_id)
+    r = _rolled_up(f, parents, depth)
+    g = r.group_by(["unit_id", "month"]).aggregate(
+        volume=r.count(),
+        responded=r.responded.sum(),
+        callbacks=r.called_back.sum(),
+        resolved=r.resolved.sum(),
+        satisfied=r.satisfied.sum(),
+        overdue=r.overdue.sum(),
+        reopened=r.reopened.sum(),
+    )
+
+    def pct(num: ir.IntegerValue, den: ir.IntegerValue) -> ir.FloatingValue:
+        rate = num.cast("float64") * 100.0 / den.cast("float64")
+        return ibis.ifelse(den > 0, rate, ibis.null("float64"))
+
+    return g.mutate(
+        response_rate=pct(g.responded, g.volume),
+        resolution_rate=pct(g.resolved, g.callbacks),
+        satisfaction_rate=pct(g.satisfied, g.callbacks),
+        overdue_rate=pct(g.overdue, g.volume),
+        reopen_rate=pct(g.reopened, g.volume),
+    )
+
+
+def survey_participation(issuances: ir.Table, votes: ir.Table) -> ir.Table:
+    """Per (survey_id, unit_id): households issued a token, votes cast, participation (%).
+
+    Answers (JSON lists) are scored by ``zhengji.voice.survey_stats``; here only the counts,
+    which every engine can compute without parsing JSON.
+    """
+    iss = issuances.group_by(["survey_id", "unit_id"]).aggregate(issued=issuances.count())
+    v = votes.group_by(["survey_id", "unit_id"]).aggregate(votes=votes.count())
+    v = v.select(v_survey=v.survey_id, v_unit=v.unit_id, votes=v.votes)
+    j = iss.left_join(v, (iss.survey_id == v.v_survey) & (iss.unit_id == v.v_unit))
+    n = j.votes.fill_null(0).cast("int64")
+    return j.select(
+        "survey_id",
+        "unit_id",
+        "issued",
+        votes=n,
+        participation=n.cast("float64") * 100.0 / j.issued.cast("float64"),
+    )

@@ -1,0 +1,127 @@
+"""The same derivations give identical results on every engine: DuckDB over the SQLite file,
+SQLite, DuckDB over the Parquet export, PostgreSQL (when a server is available) and Spark
+``local[2]`` over the Parquet export (one Spark session for the whole run)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+from tests.analytics.conftest import AS_OF, IGNORE_IBIS_WARNINGS, PG_ENV, Demo
+
+from zhengji import analytics as an
+from zhengji.errors import StoreError
+
+pytestmark = IGNORE_IBIS_WARNINGS
+
+Derivation = Callable[[an.Analytics], pd.DataFrame]
+
+
+def _derivations(variables: list[str]) -> dict[str, Derivation]:
+    """Each derivation once (``as_of_import_id`` is checked against the store in test_derive)."""
+
+    def panel(a: an.Analytics) -> pd.DataFrame:
+        return an.panel_wide(a.table("observations"), variables).execute()
+
+    def digits(a: an.Analytics) -> pd.DataFrame:
+        return an.digit_counts(a.table("observations"), decimals=1).execute()
+
+    def requests(a: an.Analytics) -> pd.DataFrame:
+        facts = an.request_facts(a.table("voice_requests"), a.table("voice_events"), AS_OF)
+        return an.monthly_request_metrics(facts, a.table("voice_units")).execute()
+
+    def surveys(a: an.Analytics) -> pd.DataFrame:
+        return an.survey_participation(
+            a.table("voice_survey_issuances"), a.table("voice_votes")
+        ).execute()
+
+    return {
+        "panel": panel,
+        "digits": digits,
+        "requests": requests,
+        "surveys": surveys,
+    }
+
+
+def _normal(df: pd.DataFrame) -> pd.DataFrame:
+    """Engines differ in dtypes (int32/int64, nullable, object/str), not in values."""
+    out = pd.DataFrame(index=range(len(df)))
+    keys = [c for c in ("unit_id", "period", "month", "indicator_id", "test", "digit") if c in df]
+    df = df.sort_values(keys).reset_index(drop=True)
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_integer_dtype(s):
+            out[c] = s.astype("int64")
+        elif pd.api.types.is_numeric_dtype(s):
+            out[c] = s.astype("float64")
+        else:
+            out[c] = s.astype(object).where(s.notna(), None)
+    return out
+
+
+# py4j leaves its gateway sockets to the garbage collector
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_identical_results_on_every_backend(
+    sqlite_demo: Demo, postgres_demo: Demo | None, parquet_dir: Path, spark: Any
+) -> None:
+    b = sqlite_demo.bundles[0].scheme
+    variables = [i.id for i in b.indicators] + [d.id for d in b.denominators]
+    sources: dict[str, tuple[str, str]] = {
+        "duckdb-sqlite": (sqlite_demo.url, "duckdb"),
+        "sqlite": (sqlite_demo.url, "sqlite"),
+        "duckdb-parquet": (str(parquet_dir), "duckdb"),
+        "spark-parquet": (str(parquet_dir), "spark"),
+    }
+    if os.environ.get(PG_ENV):
+        assert postgres_demo is not None
+        sources["postgres"] = (postgres_demo.url, "postgres")
+    results: dict[str, dict[str, pd.DataFrame]] = {}
+    for name, (src, backend) in sources.items():
+        with an.connect(src, backend) as a:
+            assert a.backend == backend
+            results[name] = {k: _normal(f(a)) for k, f in _derivations(variables).items()}
+    ref = results["duckdb-sqlite"]
+    assert len(ref["panel"]) > 40 and len(ref["requests"]) > 500 and len(ref["digits"]) > 500
+    for name, got in results.items():
+        for k, df in got.items():
+            pd.testing.assert_frame_equal(df, ref[k], check_exact=True, obj=f"{name}: {k}")
+
+
+def test_duckdb_is_offline(sqlite_demo: Demo) -> None:
+    """No extension is fetched at run time: DuckDB's auto-install and auto-load are off and the
+    SQLite scanner was installed from the PyPI package's file."""
+    with an.connect(sqlite_demo.url) as a:
+        raw: duckdb.DuckDBPyConnection = a.con.con  # type: ignore[attr-defined]
+        settings = raw.execute(
+            "SELECT current_setting('autoinstall_known_extensions'), "
+            "current_setting('autoload_known_extensions')"
+        ).fetchone()
+        ext = raw.execute(
+            "SELECT loaded, installed_from FROM duckdb_extensions() "
+            "WHERE extension_name = 'sqlite_scanner'"
+        ).fetchone()
+        n = a.table("voice_requests").count().execute()
+    assert settings == (False, False)
+    assert ext is not None and ext[0] is True
+    assert Path(ext[1]) == an.sqlite_scanner_path()
+    assert "duckdb_extension_sqlite_scanner" in ext[1]
+    assert n == 2000
+
+
+def test_connect_refuses_what_cannot_work(sqlite_demo: Demo, tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="unknown backend"):
+        an.connect(sqlite_demo.url, "oracle")
+    with pytest.raises(StoreError, match="cannot read a sqlite source"):
+        an.connect(sqlite_demo.url, "spark")
+    with pytest.raises(StoreError, match="cannot read a remote parquet source"):
+        an.connect("hdfs:///zhengji/2025", "duckdb")  # would need httpfs: not offline
+    with pytest.raises(StoreError, match=r"no \.parquet files"):
+        an.connect(tmp_path, "duckdb")
+    with an.connect(sqlite_demo.url) as a, pytest.raises(StoreError, match="no table 'nope'"):
+        a.table("nope")
