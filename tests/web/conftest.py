@@ -59,8 +59,10 @@ class _Server(uvicorn.Server):
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    from zhengji.demo.voice import demo_units
     from zhengji.demo.world import build_world
     from zhengji.pipeline import run_bundle, screen_bundle
+    from zhengji.voice.units import register_units
 
     root = tmp_path_factory.mktemp("web")
     url = f"sqlite:///{root / 'web.db'}"
@@ -69,9 +71,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     towns = run_bundle(bundle / "townships", db_url=url)
     screen = screen_bundle(bundle, db_url=url)
     store = Store.open(url)
+    from zhengji.demo.accountability import populate
+
+    populate(store, seed=20251)  # tenures, decisions, projects, the dossier: accountability pages
     with store.transaction() as s:
         for name, (role, unit) in USERS.items():
             accounts.add_user(s, name, PASSWORD, role, unit, display_name=f"测试{name}")
+        register_units(s, demo_units())  # the people's voice: city, counties, townships
     app = create_app(store)
     port = _free_port()
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -71,6 +71,29 @@ def table(w: World, f_jk: int, f_bj: int) -> dict[tuple[str, str], Case]:
             {"text": ""},
             foreign=f"/findings/{f_bj}/explain",
         ),
+        ("GET", "/ledger"): Case("/ledger", AUDITORS),
+        ("GET", "/ledger.json"): Case("/ledger.json", AUDITORS),
+        ("GET", "/ledger/entries/{index}"): Case("/ledger/entries/0", AUDITORS),
+        ("GET", "/ledger/entries/{index}.json"): Case("/ledger/entries/0.json", AUDITORS),
+        ("GET", "/ledger/entries/{index}/proof"): Case("/ledger/entries/0/proof", AUDITORS),
+        ("POST", "/ledger/verify"): Case("/ledger/verify", AUDITORS),
+        ("GET", "/accountability"): Case(
+            "/accountability?unit=jiangkou", ALL, foreign="/accountability?unit=bijiang"
+        ),
+        ("GET", "/accountability.json"): Case(
+            "/accountability.json?unit=jiangkou&kind=decision",
+            ALL,
+            foreign="/accountability.json?unit=bijiang&kind=decision",
+        ),
+        ("GET", "/who/{person_id}"): Case("/who/P001", READERS),
+        ("GET", "/who/{person_id}.json"): Case("/who/P001.json", READERS),
+        ("GET", "/dossiers"): Case("/dossiers", AUDITORS),
+        ("GET", "/dossiers.json"): Case("/dossiers.json", AUDITORS),
+        ("GET", "/dossiers/{dossier_id}"): Case("/dossiers/1", AUDITORS),
+        ("GET", "/dossiers/{dossier_id}.json"): Case("/dossiers/1.json", AUDITORS),
+        ("GET", "/dossiers/{dossier_id}/document.{fmt}"): Case(
+            "/dossiers/1/document.pdf", AUDITORS
+        ),
         ("GET", "/lang/{code}"): Case("/lang/en", PUBLIC),
         ("GET", "/login"): Case("/login", PUBLIC),
         ("POST", "/login"): Case("/login", PUBLIC),
@@ -84,6 +107,11 @@ def table(w: World, f_jk: int, f_bj: int) -> dict[tuple[str, str], Case]:
         ("GET", "/runs"): Case("/runs", READERS),
         ("GET", "/runs.json"): Case("/runs.json", READERS),
         ("POST", "/runs"): Case("/runs", WRITERS, {"scheme_version_id": "999999"}),
+        ("GET", "/runs/{run_id}/analysis"): Case(f"/runs/{r1}/analysis", READERS),
+        ("GET", "/runs/{run_id}/analysis.json"): Case(f"/runs/{r1}/analysis.json", READERS),
+        ("POST", "/runs/{run_id}/uncertainty"): Case(
+            f"/runs/{r1}/uncertainty", WRITERS, {"replications": "1"}
+        ),
         ("GET", "/scheme"): Case("/scheme", ALL),
         ("GET", "/scheme.json"): Case("/scheme.json", ALL),
         ("GET", "/scheme/compare"): Case("/scheme/compare?a=1&b=2", ALL),
@@ -96,6 +124,55 @@ def table(w: World, f_jk: int, f_bj: int) -> dict[tuple[str, str], Case]:
         ),
         ("GET", "/units/{unit_id}.json"): Case(
             "/units/jiangkou_t1.json", ALL, foreign="/units/bijiang_t1.json"
+        ),
+    } | _voice_cases(w)
+
+
+def _voice_cases(w: World) -> dict[tuple[str, str], Case]:
+    """The people's voice: citizens' pages are public; staff pages are scoped by request."""
+    from zhengji.voice.limits import load_limits
+    from zhengji.voice.requests import Submission, submit
+    from zhengji.voice.units import load_units
+
+    ids = {}
+    with w.store.transaction() as s:
+        units = load_units(s)
+        for county in ("jiangkou", "bijiang"):
+            sub = Submission(county, "road_repair", "web", "tests", "access", "x", f"{county}_t1")
+            ids[county] = submit(s, sub, units, load_limits()).id
+    jk, bj = ids["jiangkou"], ids["bijiang"]
+    handlers = frozenset({"admin", "rep_jiangkou"})
+    return {
+        ("GET", "/citizen"): Case("/citizen", PUBLIC),
+        ("GET", "/citizen.json"): Case("/citizen.json", PUBLIC),
+        ("GET", "/citizen/follow"): Case(f"/citizen/follow?number={jk}", PUBLIC),
+        ("GET", "/citizen/rate"): Case("/citizen/rate", PUBLIC),
+        ("POST", "/citizen/rate"): Case("/citizen/rate", PUBLIC),
+        ("POST", "/citizen/requests"): Case("/citizen/requests", PUBLIC),
+        ("GET", "/citizen/requests/{request_id}"): Case(f"/citizen/requests/{jk}", PUBLIC),
+        ("GET", "/citizen/requests/{request_id}.json"): Case(
+            f"/citizen/requests/{jk}.json", PUBLIC
+        ),
+        ("GET", "/survey"): Case("/survey", PUBLIC),
+        ("POST", "/survey"): Case("/survey", PUBLIC),
+        ("POST", "/survey/vote"): Case("/survey/vote", PUBLIC, {"token": "x"}),
+        ("GET", "/voice"): Case("/voice", ALL),
+        ("GET", "/voice.json"): Case("/voice.json", ALL),
+        ("GET", "/voice/ranking"): Case("/voice/ranking", ALL),
+        ("GET", "/voice/ranking.json"): Case("/voice/ranking.json", ALL),
+        ("GET", "/voice/surveys"): Case("/voice/surveys", ALL),
+        ("GET", "/voice/surveys.json"): Case("/voice/surveys.json", ALL),
+        ("GET", "/voice/requests/{request_id}"): Case(
+            f"/voice/requests/{jk}", ALL, foreign=f"/voice/requests/{bj}"
+        ),
+        ("GET", "/voice/requests/{request_id}.json"): Case(
+            f"/voice/requests/{jk}.json", ALL, foreign=f"/voice/requests/{bj}.json"
+        ),
+        ("POST", "/voice/requests/{request_id}/act"): Case(
+            f"/voice/requests/{jk}/act",
+            handlers,
+            {"action": "note", "note": "x"},
+            foreign=f"/voice/requests/{bj}/act",
         ),
     }
 
@@ -125,6 +202,9 @@ def _call(c: Client, method: str, case: Case, path: str | None = None) -> Any:
     p = path or case.path
     if method == "GET":
         return c.get(p)
+    if case.roles is PUBLIC:  # anonymous forms carry the double-submit token (zj_pre)
+        pre = "p" * 32
+        return c.post(p, {"pre": pre} | case.data, headers={"Cookie": f"zj_pre={pre}"})
     return c.post(p, case.data)
 
 

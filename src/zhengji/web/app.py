@@ -9,7 +9,8 @@ only from ``/static`` (the vendored htmx and ECharts), nothing from another orig
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -63,6 +64,7 @@ def create_app(
         description="Every page of the web app has a JSON twin at the same path + `.json`.",
         docs_url=None,  # Swagger UI loads from a CDN; the schema is at /openapi.json
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.store = st
     app.state.views = Views(st)
@@ -76,6 +78,31 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Commit citizens' request events to the ledger every few seconds while serving
+    (``zhengji.voice.app.ledger_loop``), and what is left when the server stops."""
+    import asyncio
+    from contextlib import suppress
+
+    from starlette.concurrency import run_in_threadpool
+
+    from zhengji.voice import ledgering
+    from zhengji.voice.app import ledger_loop
+    from zhengji.voice.context import VoiceContext, install
+
+    voice = getattr(app.state, "voice", None)
+    if not isinstance(voice, VoiceContext):
+        voice = install(app, app.state.store)
+    task = asyncio.create_task(ledger_loop(voice)) if ledgering.enabled() else None
+    yield
+    if task is not None:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await run_in_threadpool(voice.sync_ledger)
 
 
 def _wants_html(request: Request) -> bool:

@@ -11,14 +11,19 @@ from fastapi import APIRouter
 from zhengji.voice.open311 import router as open311_router
 from zhengji.web.routes import (
     account,
+    accountability,
     admin,
+    analysis,
+    citizen,
     data,
     findings,
+    ledger,
     overview,
     reports,
     runs,
     scheme,
     units,
+    voice,
 )
 
 __all__ = ["ROUTERS"]
@@ -33,8 +38,13 @@ ROUTERS: list[APIRouter] = [
     scheme.router,
     data.router,
     runs.router,
+    analysis.router,
     findings.router,
     reports.router,
     admin.router,
+    ledger.router,
+    accountability.router,
+    citizen.router,  # citizens' pages (no account)
+    voice.router,  # people's voice staff pages
     open311,  # citizens' requests (GeoReport v2), no account: zhengji.voice.open311
 ]

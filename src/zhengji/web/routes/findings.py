@@ -20,6 +20,7 @@ from zhengji.store.findings import STATE_ZH, StoredFinding
 from zhengji.store.schema import FindingRow, SchemeVersionRow, ScreenRow
 from zhengji.web import audit as audit_log
 from zhengji.web.deps import Ctx, OptId, PathId, require, require_write, wants_html
+from zhengji.web.evidence import evidence_chart
 from zhengji.web.pages import nav, page
 from zhengji.web.roles import ALL, Role
 from zhengji.web.services import NotFoundError
@@ -32,12 +33,14 @@ WHO_MAY = {
     "explain": frozenset({Role.admin, Role.reporter}),
     "confirm": frozenset({Role.admin}),
     "dismiss": frozenset({Role.admin}),
+    "withdraw": frozenset({Role.admin}),
 }
 STATE_EN = {
     "open": "open",
     "explained": "explained",
     "confirmed": "confirmed",
     "dismissed": "dismissed",
+    "withdrawn": "withdrawn",
 }
 
 
@@ -112,6 +115,7 @@ def finding(finding_id: PathId, ctx: Annotated[Ctx, require(ALL)]) -> dict[str, 
         actions = [a for a in actions if a != "confirm"]
     return {
         "finding": _row(f, ctx.lang) | {"evidence": dict(f.evidence)},
+        "chart": evidence_chart(f.check, f.evidence),
         "events": [
             {"action": a, "actor": who, "text": text, "at": at} for a, who, text, at in f.events
         ],

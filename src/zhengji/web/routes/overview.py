@@ -12,6 +12,7 @@ from zhengji.report.tabular import categories_present, veto_rows
 from zhengji.web.deps import Ctx, OptId, require
 from zhengji.web.pages import nav, page
 from zhengji.web.roles import ALL
+from zhengji.web.routes.analysis import run_intervals
 from zhengji.web.services import NotFoundError, RunView
 
 __all__ = ["choose_run", "router", "run_summary"]
@@ -84,4 +85,5 @@ def overview(ctx: Annotated[Ctx, require(ALL)], run: OptId = None) -> dict[str, 
         "categories": [c for c in cats if c["rows"]],
         "vetoes": [v for v in veto_rows(a, sch) if ctx.can_see(v["unit_id"])],
         "trend": {"periods": periods, "series": series},
+        "uncertainty": run_intervals(ctx, view.run.id),
     }

@@ -11,6 +11,7 @@ from zhengji.report.tabular import unit_detail
 from zhengji.web.deps import Ctx, OptId, PathText, require
 from zhengji.web.pages import nav, page
 from zhengji.web.roles import ALL
+from zhengji.web.routes.analysis import unit_interval
 from zhengji.web.routes.overview import choose_run, run_summary
 from zhengji.web.services import NotFoundError, units
 
@@ -73,4 +74,5 @@ def unit(unit_id: PathText, ctx: Annotated[Ctx, require(ALL)], run: OptId = None
         "n_units": len(a.unit_ids),
         "trend": [{"period": p, "score": s.get(unit_id)} for p, s in trend.items()],
         "history": history,
+        "uncertainty": unit_interval(ctx, view.run.id, unit_id),
     }

@@ -66,6 +66,65 @@
       };
     },
   };
+  // Rank uncertainty (issue 6): nominal rank, median and 5–95 % interval per unit.
+  builders.rankint = function (rows) {
+    var names = rows.map(function (r) { return r.name; });
+    return {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: function (p) {
+        var r = rows[p[0].dataIndex];
+        return r.name + "<br>" + (zh ? "名义 " : "nominal ") + (r.nominal_rank || "—") + " · " + (zh ? "中位 " : "median ") + fmt(r.median_rank) + " · 5–95 % " + r.rank_low + "–" + r.rank_high;
+      } },
+      legend: { bottom: 0 }, grid: { left: 150, right: 24, top: 8, bottom: 40 },
+      yAxis: { type: "category", data: names, inverse: true, axisLabel: { width: 140, overflow: "truncate" } },
+      xAxis: { type: "value", name: zh ? "排名" : "rank", min: 1, minInterval: 1 },
+      series: [
+        { type: "bar", stack: "iv", silent: true, itemStyle: { color: "transparent" }, data: rows.map(function (r) { return r.rank_low; }) },
+        { name: zh ? "5–95 % 排名区间" : "5–95 % rank interval", type: "bar", stack: "iv", itemStyle: { color: "#9cc3e6" },
+          data: rows.map(function (r) { return r.rank_high === null || r.rank_low === null ? null : Math.max(r.rank_high - r.rank_low, 0.2); }) },
+        { name: zh ? "中位排名" : "median rank", type: "scatter", symbol: "diamond", symbolSize: 12, itemStyle: { color: "#0b4f8a" }, data: rows.map(function (r) { return r.median_rank; }) },
+        { name: zh ? "名义排名" : "nominal rank", type: "scatter", symbol: "circle", symbolSize: 8, itemStyle: { color: "#c0392b" }, data: rows.map(function (r) { return r.nominal_rank; }) },
+      ],
+    };
+  };
+  builders.gradeprob = function (rows) {
+    return {
+      tooltip: { formatter: function (p) { return p.name + ": " + (100 * p.value).toFixed(1) + "%"; } },
+      grid: { left: 40, right: 16, top: 16, bottom: 24 },
+      xAxis: { type: "category", data: rows.map(function (r) { return r.grade; }) },
+      yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: function (v) { return Math.round(100 * v) + "%"; } } },
+      series: [{ type: "bar", data: rows.map(function (r) { return r.p; }), itemStyle: { color: "#0b4f8a" } }],
+    };
+  };
+  // Integrity finding evidence: observed/reported bars against expected/predicted lines.
+  builders.evidence = function (d) {
+    var share = d.unit === "share";
+    return {
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : share ? (100 * v).toFixed(1) + "%" : Number(v).toFixed(2); } },
+      legend: { bottom: 0 }, grid: { left: 56, right: 16, top: 16, bottom: 48 },
+      xAxis: { type: "category", data: d.categories },
+      yAxis: { type: "value", scale: !share, axisLabel: share ? { formatter: function (v) { return Math.round(100 * v) + "%"; } } : {} },
+      series: d.series.map(function (s, i) {
+        return { name: zh ? s.name_zh : s.name_en, type: s.type, data: s.data,
+          itemStyle: { color: i === 0 ? "#0b4f8a" : "#c0392b" }, symbolSize: 6 };
+      }),
+    };
+  };
+  // People's voice (issue 4): the monthly 接诉即办 ranking, composite with its three rates.
+  builders.voicerank = function (rows) {
+    var names = rows.map(function (r) { return r.name; });
+    function bar(key, zhName, enName) {
+      return { name: zh ? zhName : enName, type: "bar", data: rows.map(function (r) { return r[key]; }) };
+    }
+    return {
+      tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+      xAxis: { type: "category", data: names, axisLabel: { rotate: 30 } },
+      yAxis: { type: "value", max: 100 },
+      series: [
+        bar("composite", "综合得分", "composite"), bar("response_rate", "响应率", "response"),
+        bar("resolution_rate", "解决率", "resolution"), bar("satisfaction_rate", "满意率", "satisfaction"),
+      ],
+    };
+  };
   function draw() {
     if (!window.echarts) { return; }
     document.querySelectorAll("[data-chart]").forEach(function (el) {
