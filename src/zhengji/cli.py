@@ -456,6 +456,14 @@ def _demo_summaries(records: Any, bundle_dir: Path, db_url: str, out: Path) -> N
             f"{cad.eco_deputy}; 容错免责 {cad.exempted}; 警示教育案例 {cad.cases} 件 cases "
             f"(`zhengji cadres explain …`)"
         )
+    grid = records.summaries.get("grid")
+    if grid is not None:
+        console.print(
+            f"一中心一张网十联户 grids: {grid.households} 户 households, "
+            f"{grid.visits} 次走访 visits ({grid.issues} 件转为诉求 became requests), "
+            f"{grid.disputes} 件矛盾纠纷 disputes "
+            f"({grid.events} 个调解步骤 steps, 已入账 in the ledger)"
+        )
     eco = records.summaries.get("eco")
     if eco is not None:
         console.print(

@@ -2,7 +2,8 @@
 
 The county and township bundles are assessed first (they bring the units); then the
 accountability records (tenures feed the integrity screen's turnover flag), cadre results,
-citizen requests and the survey round, ecological accounts and GEP inputs. Each step is its
+citizen requests and the survey round, grids and disputes (after the requests: visits
+become requests), ecological accounts and GEP inputs. Each step is its
 capability's own deterministic ``populate``; this module only orders them and reports what
 each added, so ``zhengji demo`` and the tests share one path.
 """
@@ -33,7 +34,7 @@ def populate_records(
     step: Callable[[str], None] | None = None,
 ) -> DemoRecords:
     """Add the accountability, citizen-voice … demo records to ``store`` (idempotent)."""
-    from zhengji.demo import accountability, cadres, eco, voice
+    from zhengji.demo import accountability, cadres, eco, grid, voice
 
     done = DemoRecords()
     steps: list[tuple[str, str, Callable[[], Any]]] = [
@@ -51,6 +52,11 @@ def populate_records(
             "voice",
             "民生诉求与群众评议 citizen requests and the survey round",
             lambda: voice.populate(store, seed=seed),
+        ),
+        (
+            "grid",
+            "网格与矛盾纠纷调解 grids, visits and dispute mediation",
+            lambda: grid.populate(store, seed),
         ),
         (
             "eco",

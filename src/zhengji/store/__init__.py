@@ -8,7 +8,10 @@ See ``docs/store.md``. ``Store.open(url)`` is the entry point; the functions in
 # one migration chain), so ``compare_metadata`` and the ORM see the whole database.
 from zhengji.store import (  # noqa: F401
     schema_accountability,
+    schema_analysis,
+    schema_cadres,
     schema_eco,
+    schema_grid,
     schema_ledger,
     schema_voice,
     schema_web,
