@@ -1,5 +1,5 @@
 """A store with the demo world's county units (示例数据（模拟）) and long-format files to bulk
-import, on SQLite and PostgreSQL (``db_url`` from tests/store/conftest.py)."""
+import, on SQLite and PostgreSQL (the shared ``db_url`` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from tests.store.conftest import db_url  # noqa: F401 - the fixture, shared
 
 from zhengji.bundle import Bundle, load_bundle
 from zhengji.demo import build_world

@@ -236,7 +236,9 @@ def connect(
     if chosen == "duckdb" and dialect == "sqlite":
         con = _offline_duckdb()
         raw = con.con
-        raw.execute(f"INSTALL '{sqlite_scanner_path()}'")
+        # FORCE: DuckDB keeps installed extensions per user (~/.duckdb); always take this
+        # environment's packaged copy, never one another venv (or a download) left there.
+        raw.execute(f"FORCE INSTALL '{sqlite_scanner_path()}'")
         raw.execute("LOAD sqlite_scanner")
         path = _sqlite_path(src).replace("'", "''")
         raw.execute(f"ATTACH '{path}' AS store (TYPE sqlite, READ_ONLY)")
