@@ -42,6 +42,9 @@ def serve_app(db_url: str | None, host: str, port: int, banner: str = "") -> Non
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    # Listen before printing the URL: a client that reads it connects at once and must queue
+    # in the backlog while the app starts (its lifespan), not be refused.
+    sock.listen(2048)
     real_port = sock.getsockname()[1]
     if banner:
         console.print(banner)
