@@ -5,15 +5,11 @@ records and evaluations built by hand; the whole demo world with the cadre story
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from zhengji.accountability import service as acc
 from zhengji.accountability.model import (
@@ -29,25 +25,6 @@ from zhengji.store import Store
 
 PG_ENV = "ZHENGJI_TEST_POSTGRES_URL"
 BY = "测试 test"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'cadres.db'}"
-        return
-    admin_url = os.environ.get(PG_ENV)
-    assert admin_url, f"{PG_ENV} is not set (tests/conftest.py deselects postgres cases then)"
-    name = f"zj_cad_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 #: Three people in one county "u1": A secretary all of 2025; B deputy from 2025-07-01; C a

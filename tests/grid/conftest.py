@@ -10,15 +10,11 @@ volunteers of v1 (vol1 has eco holder H1); law1 法律明白人 of v1.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from zhengji.grid.importer import read_structure
 from zhengji.grid.roster import store_structure
@@ -54,25 +50,6 @@ FILES = {
     "vol2,志愿者乙,,volunteer,v1,,\n"
     "law1,明白人甲,,legal_literate,v1,,\n",
 }
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'grid.db'}"
-        return
-    admin_url = os.environ.get(PG_ENV)
-    assert admin_url, f"{PG_ENV} is not set"
-    name = f"zj_grid_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def write_files(d: Path, files: dict[str, str]) -> Path:
