@@ -24,12 +24,19 @@ from zhengji.store import Store
 from zhengji.web import accounts, create_app
 
 PASSWORD = "Tongren-demo-2025!"
-USERS = {
-    "admin": ("admin", None),
-    "assessor": ("assessor", None),
-    "inspector": ("inspector", None),
-    "rep_jiangkou": ("reporter", "jiangkou"),
-    "rep_bijiang": ("reporter", "bijiang"),
+# name → (role, unit, subject). The demo's people: P064 is the cadre whose vanity project's
+# debt surfaced after they moved on; jiangkou_t1_med the township's full-time mediator.
+USERS: dict[str, tuple[str, str | None, str | None]] = {
+    "admin": ("admin", None, None),
+    "assessor": ("assessor", None, None),
+    "inspector": ("inspector", None, None),
+    "rep_jiangkou": ("reporter", "jiangkou", None),
+    "rep_bijiang": ("reporter", "bijiang", None),
+    "org": ("organisation", None, None),
+    "cadre_p064": ("cadre", None, "P064"),
+    "centre_jiangkou": ("centre", "jiangkou", None),
+    "gw_jiangkou": ("grid_worker", None, "jiangkou_t1_v1_g1"),
+    "med_jiangkou": ("mediator", None, "jiangkou_t1_med"),
 }
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -71,12 +78,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     towns = run_bundle(bundle / "townships", db_url=url)
     screen = screen_bundle(bundle, db_url=url)
     store = Store.open(url)
-    from zhengji.demo.accountability import populate
+    from zhengji.demo import accountability, cadres, eco, grid
 
-    populate(store, seed=20251)  # tenures, decisions, projects, the dossier: accountability pages
+    accountability.populate(store, seed=20251)  # tenures, decisions, projects, the dossier
+    cadres.populate(store, seed=20251)  # cadre results, lists, the case library
+    grid.populate(store, seed=20251)  # grids, visits, disputes
+    eco.populate(store, seed=20251, holders_per_village=5)  # eco accounts (small), GEP inputs
     with store.transaction() as s:
-        for name, (role, unit) in USERS.items():
-            accounts.add_user(s, name, PASSWORD, role, unit, display_name=f"测试{name}")
+        for name, (role, unit, subject) in USERS.items():
+            accounts.add_user(
+                s, name, PASSWORD, role, unit, display_name=f"测试{name}", subject=subject
+            )
         register_units(s, demo_units())  # the people's voice: city, counties, townships
     app = create_app(store)
     port = _free_port()

@@ -8,124 +8,131 @@ unit-scoped reporter, ``foreign`` is the same request about another county.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from tests.web.access_cadres import cadre_cases
+from tests.web.access_eco import eco_cases
+from tests.web.access_grid import grid_cases
+from tests.web.access_roles import (
+    ADMIN,
+    ALL,
+    AUDITORS,
+    EVERYONE,
+    PUBLIC,
+    READERS,
+    UPLOADERS,
+    WRITERS,
+    Case,
+)
 from tests.web.conftest import Client, World
 
 from zhengji.web.app import app_routes
 
-ALL = frozenset({"admin", "assessor", "inspector", "rep_jiangkou"})
-READERS = frozenset({"admin", "assessor", "inspector"})
-WRITERS = frozenset({"admin", "assessor"})
-UPLOADERS = frozenset({"admin", "assessor", "rep_jiangkou"})
-ADMIN = frozenset({"admin"})
-AUDITORS = frozenset({"admin", "inspector"})
-PUBLIC = frozenset()
-
-
-@dataclass(frozen=True)
-class Case:
-    path: str
-    roles: frozenset[str]  # PUBLIC: no session needed
-    data: dict[str, Any] = field(default_factory=dict)
-    foreign: str | None = None  # the same request about another county (reporter → 403)
-
 
 def table(w: World, f_jk: int, f_bj: int) -> dict[tuple[str, str], Case]:
     r1 = w.county_run
-    return {
-        ("GET", "/"): Case("/", ALL),
-        ("GET", "/index.json"): Case(f"/index.json?run={r1}", ALL),
-        ("GET", "/account"): Case("/account", ALL),
-        ("GET", "/account.json"): Case("/account.json", ALL),
-        ("POST", "/account/password"): Case("/account/password", ALL, {"current": "x", "new": "y"}),
-        ("GET", "/admin/users"): Case("/admin/users", ADMIN),
-        ("GET", "/admin/users.json"): Case("/admin/users.json", ADMIN),
-        ("POST", "/admin/users"): Case(
-            "/admin/users", ADMIN, {"username": "x y", "password": "p", "role": "admin"}
-        ),
-        ("POST", "/admin/users/{username}/active"): Case(
-            "/admin/users/nobody/active", ADMIN, {"active": "true"}
-        ),
-        ("POST", "/admin/users/{username}/password"): Case(
-            "/admin/users/nobody/password", ADMIN, {"password": "short"}
-        ),
-        ("GET", "/audit"): Case("/audit", AUDITORS),
-        ("GET", "/audit.json"): Case("/audit.json", AUDITORS),
-        ("GET", "/data"): Case("/data", UPLOADERS | {"inspector"}),
-        ("GET", "/data.json"): Case("/data.json", UPLOADERS | {"inspector"}),
-        ("POST", "/data/upload"): Case("/data/upload", UPLOADERS),
-        ("GET", "/findings"): Case("/findings", ALL),
-        ("GET", "/findings.json"): Case("/findings.json", ALL),
-        ("GET", "/findings/{finding_id}"): Case(
-            f"/findings/{f_jk}", ALL, foreign=f"/findings/{f_bj}"
-        ),
-        ("GET", "/findings/{finding_id}.json"): Case(
-            f"/findings/{f_jk}.json", ALL, foreign=f"/findings/{f_bj}.json"
-        ),
-        ("POST", "/findings/{finding_id}/{action}"): Case(
-            f"/findings/{f_jk}/explain",
-            {"admin", "rep_jiangkou"},
-            {"text": ""},
-            foreign=f"/findings/{f_bj}/explain",
-        ),
-        ("GET", "/ledger"): Case("/ledger", AUDITORS),
-        ("GET", "/ledger.json"): Case("/ledger.json", AUDITORS),
-        ("GET", "/ledger/entries/{index}"): Case("/ledger/entries/0", AUDITORS),
-        ("GET", "/ledger/entries/{index}.json"): Case("/ledger/entries/0.json", AUDITORS),
-        ("GET", "/ledger/entries/{index}/proof"): Case("/ledger/entries/0/proof", AUDITORS),
-        ("POST", "/ledger/verify"): Case("/ledger/verify", AUDITORS),
-        ("GET", "/accountability"): Case(
-            "/accountability?unit=jiangkou", ALL, foreign="/accountability?unit=bijiang"
-        ),
-        ("GET", "/accountability.json"): Case(
-            "/accountability.json?unit=jiangkou&kind=decision",
-            ALL,
-            foreign="/accountability.json?unit=bijiang&kind=decision",
-        ),
-        ("GET", "/who/{person_id}"): Case("/who/P001", READERS),
-        ("GET", "/who/{person_id}.json"): Case("/who/P001.json", READERS),
-        ("GET", "/dossiers"): Case("/dossiers", AUDITORS),
-        ("GET", "/dossiers.json"): Case("/dossiers.json", AUDITORS),
-        ("GET", "/dossiers/{dossier_id}"): Case("/dossiers/1", AUDITORS),
-        ("GET", "/dossiers/{dossier_id}.json"): Case("/dossiers/1.json", AUDITORS),
-        ("GET", "/dossiers/{dossier_id}/document.{fmt}"): Case(
-            "/dossiers/1/document.pdf", AUDITORS
-        ),
-        ("GET", "/lang/{code}"): Case("/lang/en", PUBLIC),
-        ("GET", "/login"): Case("/login", PUBLIC),
-        ("POST", "/login"): Case("/login", PUBLIC),
-        ("GET", "/login/oidc"): Case("/login/oidc", PUBLIC),
-        ("GET", "/login/oidc/callback"): Case("/login/oidc/callback", PUBLIC),
-        ("POST", "/logout"): Case("/logout", ALL),
-        ("GET", "/reports/{run_id}/city.{fmt}"): Case(f"/reports/{r1}/city.html", READERS),
-        ("GET", "/reports/{run_id}/units/{unit_id}.{fmt}"): Case(
-            f"/reports/{r1}/units/jiangkou.html", ALL, foreign=f"/reports/{r1}/units/bijiang.html"
-        ),
-        ("GET", "/runs"): Case("/runs", READERS),
-        ("GET", "/runs.json"): Case("/runs.json", READERS),
-        ("POST", "/runs"): Case("/runs", WRITERS, {"scheme_version_id": "999999"}),
-        ("GET", "/runs/{run_id}/analysis"): Case(f"/runs/{r1}/analysis", READERS),
-        ("GET", "/runs/{run_id}/analysis.json"): Case(f"/runs/{r1}/analysis.json", READERS),
-        ("POST", "/runs/{run_id}/uncertainty"): Case(
-            f"/runs/{r1}/uncertainty", WRITERS, {"replications": "1"}
-        ),
-        ("GET", "/scheme"): Case("/scheme", ALL),
-        ("GET", "/scheme.json"): Case("/scheme.json", ALL),
-        ("GET", "/scheme/compare"): Case("/scheme/compare?a=1&b=2", ALL),
-        ("GET", "/scheme/compare.json"): Case("/scheme/compare.json?a=1&b=2", ALL),
-        ("POST", "/scheme/validate"): Case("/scheme/validate", ALL),
-        ("GET", "/units"): Case("/units", ALL),
-        ("GET", "/units.json"): Case("/units.json", ALL),
-        ("GET", "/units/{unit_id}"): Case(
-            f"/units/jiangkou?run={r1}", ALL, foreign=f"/units/bijiang?run={r1}"
-        ),
-        ("GET", "/units/{unit_id}.json"): Case(
-            "/units/jiangkou_t1.json", ALL, foreign="/units/bijiang_t1.json"
-        ),
-    } | _voice_cases(w)
+    return (
+        {
+            ("GET", "/"): Case("/", EVERYONE),  # the roles outside the office are sent home
+            ("GET", "/index.json"): Case(f"/index.json?run={r1}", EVERYONE),
+            ("GET", "/account"): Case("/account", EVERYONE),
+            ("GET", "/account.json"): Case("/account.json", EVERYONE),
+            ("POST", "/account/password"): Case(
+                "/account/password", EVERYONE, {"current": "x", "new": "y"}
+            ),
+            ("GET", "/admin/users"): Case("/admin/users", ADMIN),
+            ("GET", "/admin/users.json"): Case("/admin/users.json", ADMIN),
+            ("POST", "/admin/users"): Case(
+                "/admin/users", ADMIN, {"username": "x y", "password": "p", "role": "admin"}
+            ),
+            ("POST", "/admin/users/{username}/active"): Case(
+                "/admin/users/nobody/active", ADMIN, {"active": "true"}
+            ),
+            ("POST", "/admin/users/{username}/password"): Case(
+                "/admin/users/nobody/password", ADMIN, {"password": "short"}
+            ),
+            ("GET", "/audit"): Case("/audit", AUDITORS),
+            ("GET", "/audit.json"): Case("/audit.json", AUDITORS),
+            ("GET", "/data"): Case("/data", UPLOADERS | {"inspector"}),
+            ("GET", "/data.json"): Case("/data.json", UPLOADERS | {"inspector"}),
+            ("POST", "/data/upload"): Case("/data/upload", UPLOADERS),
+            ("GET", "/findings"): Case("/findings", ALL),
+            ("GET", "/findings.json"): Case("/findings.json", ALL),
+            ("GET", "/findings/{finding_id}"): Case(
+                f"/findings/{f_jk}", ALL, foreign=f"/findings/{f_bj}"
+            ),
+            ("GET", "/findings/{finding_id}.json"): Case(
+                f"/findings/{f_jk}.json", ALL, foreign=f"/findings/{f_bj}.json"
+            ),
+            ("POST", "/findings/{finding_id}/{action}"): Case(
+                f"/findings/{f_jk}/explain",
+                {"admin", "rep_jiangkou"},
+                {"text": ""},
+                foreign=f"/findings/{f_bj}/explain",
+            ),
+            ("GET", "/ledger"): Case("/ledger", AUDITORS),
+            ("GET", "/ledger.json"): Case("/ledger.json", AUDITORS),
+            ("GET", "/ledger/entries/{index}"): Case("/ledger/entries/0", AUDITORS),
+            ("GET", "/ledger/entries/{index}.json"): Case("/ledger/entries/0.json", AUDITORS),
+            ("GET", "/ledger/entries/{index}/proof"): Case("/ledger/entries/0/proof", AUDITORS),
+            ("POST", "/ledger/verify"): Case("/ledger/verify", AUDITORS),
+            ("GET", "/accountability"): Case(
+                "/accountability?unit=jiangkou", ALL, foreign="/accountability?unit=bijiang"
+            ),
+            ("GET", "/accountability.json"): Case(
+                "/accountability.json?unit=jiangkou&kind=decision",
+                ALL,
+                foreign="/accountability.json?unit=bijiang&kind=decision",
+            ),
+            ("GET", "/who/{person_id}"): Case("/who/P001", READERS),
+            ("GET", "/who/{person_id}.json"): Case("/who/P001.json", READERS),
+            ("GET", "/dossiers"): Case("/dossiers", AUDITORS),
+            ("GET", "/dossiers.json"): Case("/dossiers.json", AUDITORS),
+            ("GET", "/dossiers/{dossier_id}"): Case("/dossiers/1", AUDITORS),
+            ("GET", "/dossiers/{dossier_id}.json"): Case("/dossiers/1.json", AUDITORS),
+            ("GET", "/dossiers/{dossier_id}/document.{fmt}"): Case(
+                "/dossiers/1/document.pdf", AUDITORS
+            ),
+            ("GET", "/lang/{code}"): Case("/lang/en", PUBLIC),
+            ("GET", "/login"): Case("/login", PUBLIC),
+            ("POST", "/login"): Case("/login", PUBLIC),
+            ("GET", "/login/oidc"): Case("/login/oidc", PUBLIC),
+            ("GET", "/login/oidc/callback"): Case("/login/oidc/callback", PUBLIC),
+            ("POST", "/logout"): Case("/logout", EVERYONE),
+            ("GET", "/reports/{run_id}/city.{fmt}"): Case(f"/reports/{r1}/city.html", READERS),
+            ("GET", "/reports/{run_id}/units/{unit_id}.{fmt}"): Case(
+                f"/reports/{r1}/units/jiangkou.html",
+                ALL,
+                foreign=f"/reports/{r1}/units/bijiang.html",
+            ),
+            ("GET", "/runs"): Case("/runs", READERS),
+            ("GET", "/runs.json"): Case("/runs.json", READERS),
+            ("POST", "/runs"): Case("/runs", WRITERS, {"scheme_version_id": "999999"}),
+            ("GET", "/runs/{run_id}/analysis"): Case(f"/runs/{r1}/analysis", READERS),
+            ("GET", "/runs/{run_id}/analysis.json"): Case(f"/runs/{r1}/analysis.json", READERS),
+            ("POST", "/runs/{run_id}/uncertainty"): Case(
+                f"/runs/{r1}/uncertainty", WRITERS, {"replications": "1"}
+            ),
+            ("GET", "/scheme"): Case("/scheme", ALL),
+            ("GET", "/scheme.json"): Case("/scheme.json", ALL),
+            ("GET", "/scheme/compare"): Case("/scheme/compare?a=1&b=2", ALL),
+            ("GET", "/scheme/compare.json"): Case("/scheme/compare.json?a=1&b=2", ALL),
+            ("POST", "/scheme/validate"): Case("/scheme/validate", ALL),
+            ("GET", "/units"): Case("/units", ALL),
+            ("GET", "/units.json"): Case("/units.json", ALL),
+            ("GET", "/units/{unit_id}"): Case(
+                f"/units/jiangkou?run={r1}", ALL, foreign=f"/units/bijiang?run={r1}"
+            ),
+            ("GET", "/units/{unit_id}.json"): Case(
+                "/units/jiangkou_t1.json", ALL, foreign="/units/bijiang_t1.json"
+            ),
+        }
+        | _voice_cases(w)
+        | eco_cases(w)
+        | cadre_cases(w)
+        | grid_cases(w)
+    )
 
 
 def _voice_cases(w: World) -> dict[tuple[str, str], Case]:
@@ -233,7 +240,7 @@ def test_a_forged_session_is_refused(world: World, cases: dict[tuple[str, str], 
         forged.close()
 
 
-@pytest.mark.parametrize("user", sorted(ALL))
+@pytest.mark.parametrize("user", sorted(EVERYONE))
 def test_roles(
     user: str, clients: dict[str | None, Client], cases: dict[tuple[str, str], Case]
 ) -> None:

@@ -202,3 +202,28 @@ def test_audit_rows_go_to_the_ledger_on_both_databases(store: Store) -> None:
             assert r.ledger_seq is not None and ledger.verify_record(s, r.ledger_seq, rec)
     with pytest.raises(SQLAlchemyError), store.engine.begin() as conn:
         conn.execute(text("UPDATE web_audit_log SET target = 'x'"))
+
+
+def test_record_scoped_roles_name_their_subject(store: Store) -> None:
+    """A cadre, grid worker or mediator is bound to one record; a centre to one unit."""
+    with store.transaction() as s:
+        with pytest.raises(ZhengjiError, match="--subject"):
+            accounts.add_user(s, "cadre1", GOOD, "cadre")  # which person?
+        with pytest.raises(ZhengjiError, match="--subject"):
+            accounts.add_user(s, "org", GOOD, "organisation", subject="P001")  # none for org
+        with pytest.raises(ZhengjiError, match="--unit"):
+            accounts.add_user(s, "centre", GOOD, "centre")  # which unit?
+        with pytest.raises(ZhengjiError, match="--unit"):
+            accounts.add_user(s, "gw", GOOD, "grid_worker", "c1", subject="g1")
+        info = accounts.add_user(s, "cadre1", GOOD, "cadre", subject=" P001 ")
+        assert info.subject == "P001" and info.unit_id is None
+        accounts.add_user(s, "centre", GOOD, "centre", "c1")
+    with store.transaction() as s:
+        out = accounts.login(s, "cadre1", GOOD, "127.0.0.1")
+    with store.transaction() as s:
+        p = accounts.principal_for(s, out.token)
+        assert p and p.role is Role.cadre and p.subject == "P001" and not p.scoped
+        out = accounts.login(s, "centre", GOOD, "127.0.0.1")
+    with store.transaction() as s:
+        p = accounts.principal_for(s, out.token)
+        assert p and p.role is Role.centre and p.scoped and p.unit_id == "c1"

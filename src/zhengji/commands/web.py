@@ -20,7 +20,10 @@ __all__ = ["app", "serve_app"]
 
 app = typer.Typer()
 user_app = typer.Typer(
-    help="网页账户 Web accounts (argon2id; roles admin, assessor, inspector, reporter).",
+    help=(
+        "网页账户 Web accounts (argon2id; roles admin, assessor, inspector, reporter, "
+        "organisation, centre, cadre, grid_worker, mediator)."
+    ),
     no_args_is_help=True,
 )
 app.add_typer(user_app, name="user")
@@ -96,8 +99,20 @@ def _password(given: str | None) -> str:
 @friendly
 def user_add(
     username: Annotated[str, typer.Argument(help="用户名 username")],
-    role: Annotated[str, typer.Option(help="角色 admin | assessor | inspector | reporter")],
-    unit: Annotated[str | None, typer.Option(help="单位 unit_id (reporters only)")] = None,
+    role: Annotated[
+        str,
+        typer.Option(
+            help="角色 admin | assessor | inspector | reporter | organisation | centre | cadre "
+            "| grid_worker | mediator"
+        ),
+    ],
+    unit: Annotated[
+        str | None, typer.Option(help="单位 unit_id (reporter, centre: the unit they serve)")
+    ] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(help="对象 person id (cadre, mediator) or grid id (grid_worker)"),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="姓名 display name")] = None,
     password: Annotated[
         str | None,
@@ -110,16 +125,16 @@ def user_add(
     from zhengji.web import accounts, audit
 
     with Store.open(db) as st, st.transaction() as s:
-        info = accounts.add_user(s, username, _password(password), role, unit, name)
+        info = accounts.add_user(s, username, _password(password), role, unit, name, subject)
         audit.record(
             s,
             f"cli:{getpass.getuser()}",
             "user_add",
             username,
             "cli",
-            {"role": role, "unit_id": unit},
+            {"role": role, "unit_id": unit, "subject": subject},
         )
-    scope = f" · {info.unit_id}" if info.unit_id else ""
+    scope = f" · {info.unit_id or info.subject}" if info.unit_id or info.subject else ""
     console.print(f"已新增 added user '{info.username}' ({info.role}{scope})")
 
 
@@ -182,10 +197,14 @@ def user_list(db: Annotated[str | None, typer.Option(help="数据库 database UR
     with Store.open(db) as st, st.transaction() as s:
         rows = accounts.list_users(s)
     table = Table(title="网页账户 Web accounts")
-    for col in ("用户名 user", "姓名 name", "角色 role", "单位 unit", "状态 state"):
+    for col in ("用户名 user", "姓名 name", "角色 role", "范围 scope", "状态 state"):
         table.add_column(col)
     for u in rows:
         table.add_row(
-            u.username, u.display_name, u.role, u.unit_id or "", "启用" if u.active else "停用"
+            u.username,
+            u.display_name,
+            u.role,
+            u.unit_id or u.subject or "",
+            "启用" if u.active else "停用",
         )
     console.print(table)

@@ -20,7 +20,7 @@ __all__ = ["AuditRow", "LoginAttemptRow", "WebSessionRow", "WebUserRow"]
 
 
 class WebUserRow(Base):
-    """A local account: argon2id hash, one role, the unit a reporter is scoped to."""
+    """A local account: argon2id hash, one role, the unit or record (``subject``) it serves."""
 
     __tablename__ = "web_users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +29,8 @@ class WebUserRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16))
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
+    # The person or grid a cadre / grid-worker / mediator account is bound to (migration 0012).
+    subject: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column()
     password_changed_at: Mapped[dt.datetime] = mapped_column()

@@ -23,7 +23,7 @@ from zhengji.errors import StoreError, ZhengjiError
 from zhengji.store.schema import UnitRecord
 from zhengji.store.schema_web import LoginAttemptRow, WebSessionRow, WebUserRow
 from zhengji.web.passwords import check_policy, hash_password, needs_rehash, verify_password
-from zhengji.web.roles import Principal, Role
+from zhengji.web.roles import SUBJECT_ROLES, UNIT_ROLES, Principal, Role
 
 __all__ = [
     "CLIENT_LIMIT",
@@ -69,6 +69,7 @@ class UserInfo:
     unit_id: str | None
     active: bool
     created_at: dt.datetime
+    subject: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,9 @@ def _hash_token(token: str) -> str:
 
 
 def _info(u: WebUserRow) -> UserInfo:
-    return UserInfo(u.id, u.username, u.display_name, u.role, u.unit_id, u.active, u.created_at)
+    return UserInfo(
+        u.id, u.username, u.display_name, u.role, u.unit_id, u.active, u.created_at, u.subject
+    )
 
 
 def _user(session: Session, username: str) -> WebUserRow:
@@ -108,8 +111,13 @@ def add_user(
     role: str,
     unit_id: str | None = None,
     display_name: str | None = None,
+    subject: str | None = None,
 ) -> UserInfo:
-    """Create an account; a reporter must name an existing unit, other roles must not."""
+    """Create an account; unit- and record-scoped roles must name their scope, others must not.
+
+    A reporter or a governance centre names an existing unit (``unit_id``); a cadre, grid
+    worker or mediator names the person or grid the account is bound to (``subject``).
+    """
     username = username.strip()
     if not username or len(username) > 64 or not username.isprintable() or " " in username:
         raise ZhengjiError("用户名无效 username must be 1–64 printable characters without spaces")
@@ -119,10 +127,21 @@ def add_user(
         raise ZhengjiError(
             f"未知角色 unknown role '{role}'; use one of {', '.join(x.value for x in Role)}"
         ) from None
-    if (r is Role.reporter) != bool(unit_id):
+    unit_id = (unit_id or "").strip() or None
+    subject = (subject or "").strip() or None
+    if (r in UNIT_ROLES) != bool(unit_id):
         raise ZhengjiError(
-            "填报员须指定单位，其他角色不得指定 a reporter needs --unit; other roles take none"
+            "填报员和综治中心须指定单位，其他角色不得指定 a reporter or a governance centre "
+            "needs --unit; other roles take none"
         )
+    if (r in SUBJECT_ROLES) != bool(subject):
+        raise ZhengjiError(
+            "干部、网格员和调解员须指定对象（人员或网格编号），其他角色不得指定 a cadre, grid "
+            "worker or mediator needs --subject (their person id, or the grid id); other roles "
+            "take none"
+        )
+    if subject and (len(subject) > 64 or not subject.isprintable()):
+        raise ZhengjiError("对象编号无效 --subject must be 1–64 printable characters")
     if unit_id and session.get(UnitRecord, unit_id) is None:
         raise StoreError(
             f"库中没有该单位 no unit '{unit_id}' in the store: import its bundle first"
@@ -136,7 +155,8 @@ def add_user(
         display_name=(display_name or username).strip(),
         password_hash=hash_password(password),
         role=r.value,
-        unit_id=unit_id or None,
+        unit_id=unit_id,
+        subject=subject,
         active=True,
         created_at=now,
         password_changed_at=now,
@@ -261,7 +281,9 @@ def record_failure(session: Session, username: str, client: str) -> None:
 
 
 def _principal(u: WebUserRow, s: WebSessionRow) -> Principal:
-    return Principal(u.id, u.username, u.display_name, Role(u.role), u.unit_id, s.id, s.csrf_token)
+    return Principal(
+        u.id, u.username, u.display_name, Role(u.role), u.unit_id, s.id, s.csrf_token, u.subject
+    )
 
 
 def principal_for(session: Session, token: str) -> Principal | None:

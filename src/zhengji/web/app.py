@@ -30,7 +30,7 @@ from zhengji.errors import (
     ZhengjiError,
 )
 from zhengji.store import Store
-from zhengji.web.deps import CsrfError, NotSignedInError, wants_html
+from zhengji.web.deps import CsrfError, NotSignedInError, SeeOtherError, wants_html
 from zhengji.web.oidc import OidcConfig
 from zhengji.web.pages import templates
 from zhengji.web.services import NotFoundError, Views
@@ -142,6 +142,10 @@ def _handlers(app: FastAPI) -> None:
             return RedirectResponse(f"/login?next={nxt}", status_code=303)
         return _error(request, 401, str(exc))
 
+    async def see_other(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SeeOtherError)
+        return RedirectResponse(exc.location, status_code=303)
+
     async def forbidden(request: Request, exc: Exception) -> Response:
         return _error(request, 403, str(exc))
 
@@ -167,6 +171,7 @@ def _handlers(app: FastAPI) -> None:
 
     table: dict[type[Exception], Callable[[Request, Exception], Awaitable[Response]]] = {
         NotSignedInError: not_signed_in,
+        SeeOtherError: see_other,
         PermissionDenied: forbidden,
         CsrfError: forbidden,
         NotFoundError: not_found,

@@ -33,6 +33,7 @@ __all__ = [
     "PathId",
     "PathText",
     "QueryId",
+    "SeeOtherError",
     "client_of",
     "require",
     "require_write",
@@ -54,6 +55,14 @@ Limit = Annotated[int, Query(ge=1, le=5000)]
 
 class NotSignedInError(ZhengjiError):
     """No live session (the web answers 401, or redirects a browser to the login page)."""
+
+
+class SeeOtherError(ZhengjiError):
+    """The page lives elsewhere for this user (the web answers 303 to ``location``)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
 
 
 class CsrfError(ZhengjiError):

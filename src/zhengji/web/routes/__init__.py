@@ -14,9 +14,12 @@ from zhengji.web.routes import (
     accountability,
     admin,
     analysis,
+    cadres,
     citizen,
     data,
+    eco,
     findings,
+    grid,
     ledger,
     overview,
     reports,
@@ -46,5 +49,8 @@ ROUTERS: list[APIRouter] = [
     accountability.router,
     citizen.router,  # citizens' pages (no account)
     voice.router,  # people's voice staff pages
+    eco.router,  # ecological accounts and GEP
+    cadres.router,  # cadre assessment, lists, case library (组织部, a cadre's own record)
+    grid.router,  # grids and dispute mediation (综治中心, grid workers, mediators)
     open311,  # citizens' requests (GeoReport v2), no account: zhengji.voice.open311
 ]

@@ -37,7 +37,7 @@ from zhengji.store.schema_accountability import DossierRow
 from zhengji.web import audit as audit_log
 from zhengji.web.deps import Ctx, OptText, PathId, PathText, require
 from zhengji.web.pages import nav, page
-from zhengji.web.roles import ALL, READERS, Role
+from zhengji.web.roles import READERS, STAFF, Role
 from zhengji.web.routes.reports import DOC_CSP
 from zhengji.web.services import NotFoundError
 
@@ -57,7 +57,7 @@ KIND_NAMES = {
     "case": ("容错纠错", "Cases"),
 }
 ERASED = ("个人信息已删除", "erased")
-nav("/accountability", "终身问责", "Accountability", ALL, order=62)
+nav("/accountability", "终身问责", "Accountability", STAFF, order=62)
 nav("/dossiers", "交接清单", "Dossiers", DOSSIER_ROLES, order=64)
 
 KindQuery = Annotated[Literal["tenure", "decision", "project", "outcome", "case"] | None, Query()]
@@ -197,7 +197,7 @@ def _rows(ctx: Ctx, r: Records, kind: str, unit: str | None, who: _People) -> li
 
 @page(router, "/accountability", "accountability.html", audit="read:accountability")
 def accountability(
-    ctx: Annotated[Ctx, require(ALL)], unit: OptText = None, kind: KindQuery = None
+    ctx: Annotated[Ctx, require(STAFF)], unit: OptText = None, kind: KindQuery = None
 ) -> dict[str, Any]:
     """The records this user may see, by kind, optionally of one unit (scoped)."""
     if unit:

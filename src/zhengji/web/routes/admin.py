@@ -50,11 +50,19 @@ def add_user(
     role: Annotated[str, Form(max_length=16)],
     unit_id: Annotated[str, Form(max_length=64)] = "",
     display_name: Annotated[str, Form(max_length=128)] = "",
+    subject: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     with ctx.store.transaction() as s:
-        info = accounts.add_user(s, username, password, role, unit_id or None, display_name or None)
+        info = accounts.add_user(
+            s, username, password, role, unit_id or None, display_name or None, subject or None
+        )
         audit_log.record(
-            s, ctx.user, "user_add", username, ctx.client, {"role": role, "unit_id": unit_id}
+            s,
+            ctx.user,
+            "user_add",
+            username,
+            ctx.client,
+            {"role": role, "unit_id": unit_id, "subject": subject},
         )
     return _done(request, {"user_id": info.id}, "/admin/users")
 

@@ -22,13 +22,13 @@ from zhengji.web import audit as audit_log
 from zhengji.web.deps import Ctx, OptId, PathId, require, require_write, wants_html
 from zhengji.web.evidence import evidence_chart
 from zhengji.web.pages import nav, page
-from zhengji.web.roles import ALL, Role
+from zhengji.web.roles import STAFF, Role
 from zhengji.web.services import NotFoundError
 
 __all__ = ["router"]
 
 router = APIRouter()
-nav("/findings", "数据核查", "Integrity", ALL, order=50)
+nav("/findings", "数据核查", "Integrity", STAFF, order=50)
 WHO_MAY = {
     "explain": frozenset({Role.admin, Role.reporter}),
     "confirm": frozenset({Role.admin}),
@@ -83,7 +83,7 @@ def _screens(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 @page(router, "/findings", "findings.html", audit="read:findings")
-def findings(ctx: Annotated[Ctx, require(ALL)], screen: OptId = None) -> dict[str, Any]:
+def findings(ctx: Annotated[Ctx, require(STAFF)], screen: OptId = None) -> dict[str, Any]:
     """Findings of a screen (default: the newest) that this user may see, with their state."""
     screens = _screens(ctx)
     rows = ctx.store.findings(screen) if screens else []
@@ -107,7 +107,7 @@ def _finding(ctx: Ctx, finding_id: int) -> StoredFinding:
 
 
 @page(router, "/findings/{finding_id}", "finding.html", audit="read:finding")
-def finding(finding_id: PathId, ctx: Annotated[Ctx, require(ALL)]) -> dict[str, Any]:
+def finding(finding_id: PathId, ctx: Annotated[Ctx, require(STAFF)]) -> dict[str, Any]:
     f = _finding(ctx, finding_id)
     allowed = [a for a, roles in WHO_MAY.items() if ctx.user.role in roles]
     actions = [a for a in allowed if f.state in findings_ops.ACTIONS[a][0]]
@@ -125,7 +125,7 @@ def finding(finding_id: PathId, ctx: Annotated[Ctx, require(ALL)]) -> dict[str, 
 
 @router.post("/findings/{finding_id}/{action}", include_in_schema=False)
 def act(
-    ctx: Annotated[Ctx, require_write(ALL)],
+    ctx: Annotated[Ctx, require_write(STAFF)],
     request: Request,
     finding_id: PathId,
     action: str,

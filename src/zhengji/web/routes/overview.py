@@ -9,16 +9,16 @@ from fastapi import APIRouter
 from zhengji.report import ranking_rows
 from zhengji.report.labels import category_name
 from zhengji.report.tabular import categories_present, veto_rows
-from zhengji.web.deps import Ctx, OptId, require
+from zhengji.web.deps import Ctx, OptId, SeeOtherError, require
 from zhengji.web.pages import nav, page
-from zhengji.web.roles import ALL
+from zhengji.web.roles import ALL, HOME, STAFF
 from zhengji.web.routes.analysis import run_intervals
 from zhengji.web.services import NotFoundError, RunView
 
 __all__ = ["choose_run", "router", "run_summary"]
 
 router = APIRouter()
-nav("/", "总览", "Overview", ALL, order=10)
+nav("/", "总览", "Overview", STAFF, order=10)
 
 
 def run_summary(view: RunView, lang: str) -> dict[str, Any]:
@@ -50,7 +50,12 @@ def choose_run(ctx: Ctx, run: int | None, unit_id: str | None = None) -> RunView
 
 @page(router, "/", "overview.html")
 def overview(ctx: Annotated[Ctx, require(ALL)], run: OptId = None) -> dict[str, Any]:
-    """Ranking per category; a reporter sees only the rows of their own unit(s)."""
+    """Ranking per category; a reporter sees only the rows of their own unit(s).
+
+    The roles outside the office (a cadre, a grid worker…) are sent to their own home page.
+    """
+    if ctx.user.role not in STAFF:
+        raise SeeOtherError(HOME[ctx.user.role])
     runs = [
         {"id": r.id, "scheme_id": r.scheme_id, "period": r.period}
         for r in ctx.views.latest_runs()

@@ -20,7 +20,7 @@ from zhengji.report.tabular import unit_detail
 from zhengji.web import audit as audit_log
 from zhengji.web.deps import Ctx, PathId, PathText, require
 from zhengji.web.pages import templates
-from zhengji.web.roles import ALL, READERS
+from zhengji.web.roles import READERS, STAFF
 from zhengji.web.services import NotFoundError
 
 __all__ = ["router"]
@@ -90,7 +90,7 @@ def unit_report_html(ctx: Ctx, run_id: int, unit_id: str) -> str:
 
 @router.get("/reports/{run_id}/units/{unit_id}.{fmt}", response_model=None)
 def unit_report(
-    run_id: PathId, unit_id: PathText, fmt: PathText, ctx: Annotated[Ctx, require(ALL)]
+    run_id: PathId, unit_id: PathText, fmt: PathText, ctx: Annotated[Ctx, require(STAFF)]
 ) -> Response:
     """One unit's report of a run: ``html`` or ``pdf``."""
     ctx.check_unit(unit_id)

@@ -11,14 +11,14 @@ from zhengji.errors import SchemeError
 from zhengji.scheme import parse_scheme, scheme_fingerprint
 from zhengji.web.deps import Ctx, OptId, OptText, QueryId, require, require_write, wants_html
 from zhengji.web.pages import nav, page, render
-from zhengji.web.roles import ALL
+from zhengji.web.roles import STAFF
 from zhengji.web.schemeview import compare_schemes, tree_rows
 from zhengji.web.services import NotFoundError, scheme_version, scheme_versions
 
 __all__ = ["router"]
 
 router = APIRouter()
-nav("/scheme", "考核方案", "Scheme", ALL, order=30)
+nav("/scheme", "考核方案", "Scheme", STAFF, order=30)
 MAX_SCHEME_BYTES = 1_000_000
 
 
@@ -38,7 +38,7 @@ def _versions(ctx: Ctx) -> list[dict[str, Any]]:
 
 @page(router, "/scheme", "scheme.html")
 def scheme(
-    ctx: Annotated[Ctx, require(ALL)], version: OptId = None, category: OptText = None
+    ctx: Annotated[Ctx, require(STAFF)], version: OptId = None, category: OptText = None
 ) -> dict[str, Any]:
     """A stored scheme version (default: the newest) as a tree with nominal weights."""
     versions = _versions(ctx)
@@ -67,7 +67,7 @@ def scheme(
 
 
 @page(router, "/scheme/compare", "scheme_compare.html")
-def scheme_compare(a: QueryId, b: QueryId, ctx: Annotated[Ctx, require(ALL)]) -> dict[str, Any]:
+def scheme_compare(a: QueryId, b: QueryId, ctx: Annotated[Ctx, require(STAFF)]) -> dict[str, Any]:
     """Differences between two stored scheme versions."""
     with ctx.store.transaction() as s:
         va, sa = scheme_version(s, a)
@@ -82,7 +82,7 @@ def scheme_compare(a: QueryId, b: QueryId, ctx: Annotated[Ctx, require(ALL)]) ->
 
 @router.post("/scheme/validate", include_in_schema=False)
 async def scheme_validate(
-    ctx: Annotated[Ctx, require_write(ALL)],
+    ctx: Annotated[Ctx, require_write(STAFF)],
     request: Request,
     file: Annotated[UploadFile, File(description="scheme.toml")],
 ) -> Response:

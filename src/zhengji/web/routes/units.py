@@ -10,7 +10,7 @@ from zhengji.report.labels import SOURCE_NAMES
 from zhengji.report.tabular import unit_detail
 from zhengji.web.deps import Ctx, OptId, PathText, require
 from zhengji.web.pages import nav, page
-from zhengji.web.roles import ALL
+from zhengji.web.roles import STAFF
 from zhengji.web.routes.analysis import unit_interval
 from zhengji.web.routes.overview import choose_run, run_summary
 from zhengji.web.services import NotFoundError, units
@@ -18,18 +18,20 @@ from zhengji.web.services import NotFoundError, units
 __all__ = ["router"]
 
 router = APIRouter()
-nav("/units", "单位", "Units", ALL, order=20)
+nav("/units", "单位", "Units", STAFF, order=20)
 
 
 @page(router, "/units", "units.html")
-def unit_list(ctx: Annotated[Ctx, require(ALL)]) -> dict[str, Any]:
+def unit_list(ctx: Annotated[Ctx, require(STAFF)]) -> dict[str, Any]:
     with ctx.store.transaction() as s:
         rows = [u for u in units(s) if ctx.can_see(u.id)]
     return {"units": rows}
 
 
 @page(router, "/units/{unit_id}", "unit.html", audit="read:unit")
-def unit(unit_id: PathText, ctx: Annotated[Ctx, require(ALL)], run: OptId = None) -> dict[str, Any]:
+def unit(
+    unit_id: PathText, ctx: Annotated[Ctx, require(STAFF)], run: OptId = None
+) -> dict[str, Any]:
     """Waterfall of indicator contributions, pillar radar, per-source scores, history."""
     ctx.check_unit(unit_id)
     view = choose_run(ctx, run, unit_id)

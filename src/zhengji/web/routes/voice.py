@@ -37,16 +37,16 @@ from zhengji.voice.views import (
 from zhengji.web import audit as audit_log
 from zhengji.web.deps import MAX_ID, Ctx, Limit, OptText, PathId, require, require_write, wants_html
 from zhengji.web.pages import nav, page
-from zhengji.web.roles import ALL, Role, subtree
+from zhengji.web.roles import STAFF, Role, subtree
 from zhengji.web.routes.citizen import ACTION_EN, STATE_EN, public_request
 from zhengji.web.services import NotFoundError
 
 __all__ = ["HANDLERS", "router"]
 
 router = APIRouter()
-nav("/voice", "民生诉求", "Requests", ALL, order=60)
-nav("/voice/ranking", "接诉即办", "Response ranking", ALL, order=62)
-nav("/voice/surveys", "群众评议", "Mass evaluation", ALL, order=64)
+nav("/voice", "民生诉求", "Requests", STAFF, order=60)
+nav("/voice/ranking", "接诉即办", "Response ranking", STAFF, order=62)
+nav("/voice/surveys", "群众评议", "Mass evaluation", STAFF, order=64)
 
 #: May act on requests: the dispatch centre (admin) and the units' staff (reporters).
 HANDLERS = frozenset({Role.admin, Role.reporter})
@@ -108,7 +108,7 @@ def _row(r: PublicRequest, at: Any, lang: str) -> dict[str, Any]:
 
 @page(router, "/voice", "voice.html")
 def queue(
-    ctx: Annotated[Ctx, require(ALL)],
+    ctx: Annotated[Ctx, require(STAFF)],
     status: OptText = None,
     state: OptText = None,
     service: OptText = None,
@@ -198,7 +198,7 @@ def _load(ctx: Ctx, voice: VoiceContext, request_id: int) -> tuple[Any, Viewer]:
 
 
 @page(router, "/voice/requests/{request_id}", "voice_request.html", audit="read:voice_request")
-def request_detail(request_id: PathId, ctx: Annotated[Ctx, require(ALL)]) -> dict[str, Any]:
+def request_detail(request_id: PathId, ctx: Annotated[Ctx, require(STAFF)]) -> dict[str, Any]:
     """One request for staff: history with actors and notes, the requester only for the staff
     handling it, the steps this user may take now."""
     voice = context(ctx.request)
@@ -294,7 +294,7 @@ def request_act(
 
 @page(router, "/voice/ranking", "voice_ranking.html")
 def ranking(
-    ctx: Annotated[Ctx, require(ALL)],
+    ctx: Annotated[Ctx, require(STAFF)],
     month: OptText = None,
     level: OptText = None,
 ) -> dict[str, Any]:
@@ -338,7 +338,7 @@ def ranking(
 
 
 @page(router, "/voice/surveys", "voice_surveys.html")
-def survey_results(ctx: Annotated[Ctx, require(ALL)], code: OptText = None) -> dict[str, Any]:
+def survey_results(ctx: Annotated[Ctx, require(STAFF)], code: OptText = None) -> dict[str, Any]:
     """A survey's results per unit: respondents, mean 0–100 with its 95 % interval, the shrunk
     score and the response rate."""
     voice = context(ctx.request)
