@@ -9,6 +9,7 @@ over plain numbers or NumPy arrays (one value per ecosystem patch or type), summ
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from zhengji.eco.units import Price, Quantity, dimension_of
+from zhengji.eco.units import UNITS, Price, Quantity, dimension_of, to_base
 from zhengji.errors import DataError, MethodError
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "oxygen_from_carbon_dioxide",
     "parse_prices",
     "soil_retention",
+    "units_of",
     "water_conservation",
 ]
 
@@ -148,7 +150,13 @@ def load_prices(path: str | Path) -> PriceTable:
 
 
 def parse_prices(text: str, source: str = "<prices>") -> PriceTable:
-    """Validate a price table: every price positive, with a known unit and a source."""
+    """Validate a price table: every price positive, in 元 (or 万元/亿元) per a known unit, with a
+    source; parameters within a plausible range, so a value in the wrong unit is caught here.
+
+    A treatment cost may be given as ``tax_rate`` (元 per pollution equivalent) and
+    ``equivalent_kg`` (kg per equivalent, Environmental Protection Tax Law schedule) instead of a
+    ``value``: the price per t is then rate × 1000 / equivalent, so a user changes one number.
+    """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -157,6 +165,7 @@ def parse_prices(text: str, source: str = "<prices>") -> PriceTable:
         ) from None
     problems: list[tuple[str, int | None, str | None, str]] = []
     prices: dict[str, PriceEntry] = {}
+    prices_seen: set[str] = set()  # invalid entries, reported once, not again as missing
     lines = text.splitlines()
 
     def line_of(header: str) -> int | None:
@@ -168,27 +177,82 @@ def parse_prices(text: str, source: str = "<prices>") -> PriceTable:
         where = (source, line_of(f"prices.{pid}"), f"prices.{pid}")
         try:
             dimension_of(str(e.get("per", "")))
-            v = float(e["value"])
-            if not v > 0:
-                raise ValueError("价格须为正 price must be positive")
+            v = _price_value(e)
             if not str(e.get("source", "")).strip():
                 raise ValueError("须注明来源 a price needs a source")
             prices[pid] = PriceEntry(v, str(e["per"]), str(e.get("name", pid)), str(e["source"]))
         except (KeyError, ValueError, TypeError, MethodError) as exc:
-            problems.append((*where, str(exc)))
+            problems.append((*where, _msg(exc)))
+            prices_seen.add(pid)
     params: dict[str, float] = {}
     sources: dict[str, str] = {}
     for pid, e in dict(raw.get("parameters", {})).items():
         try:
             params[pid] = float(e["value"])
             sources[pid] = str(e.get("source", ""))
+            _check_parameter(pid, params[pid])
         except (KeyError, ValueError, TypeError) as exc:
-            problems.append((source, line_of(f"parameters.{pid}"), f"parameters.{pid}", str(exc)))
-    for pid in sorted(set(_PRICE_OF.values()) - set(prices)):
+            problems.append((source, line_of(f"parameters.{pid}"), f"parameters.{pid}", _msg(exc)))
+    for pid in sorted(set(_PRICE_OF.values()) - set(prices) - prices_seen):
         problems.append((source, None, f"prices.{pid}", "缺少此价格 this price is missing"))
     if problems:
         raise DataError(f"价格表有误 price table {source} is invalid", problems)
     return PriceTable(str(raw["version"]), prices, params, sources, source)
+
+
+def _msg(exc: Exception) -> str:
+    return f"缺少 missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+
+
+def _price_value(e: Mapping[str, Any]) -> float:
+    """元 per ``per``: ``value`` in ``money_unit`` (元 by default), or tax rate (元 per
+    pollution equivalent) × 1000 / equivalent (kg), which is 元 per t."""
+    money = str(e.get("money_unit", "元"))
+    if dimension_of(money) != "money":
+        raise ValueError(
+            f"money_unit 须为货币单位 must be 元, 万元 or 亿元, got '{money}' "
+            "(the physical unit goes in 'per')"
+        )
+    if "tax_rate" in e or "equivalent_kg" in e:
+        rate, eq = float(e["tax_rate"]), float(e["equivalent_kg"])
+        if not (rate > 0 and eq > 0):
+            raise ValueError("税额与污染当量值须为正 tax_rate and equivalent_kg must be positive")
+        if dimension_of(str(e["per"])) != "mass":
+            raise ValueError("按污染当量计价须 per 质量 a tax-based price must be per t or kg")
+        # 元/当量 × 当量/t = 元/t, then × t per `per`
+        derived = rate * 1000.0 / eq * to_base(1.0, str(e["per"]))
+        if "value" in e and not math.isclose(
+            to_base(float(e["value"]), money), derived, rel_tol=1e-4
+        ):
+            raise ValueError(
+                f"value {e['value']} 与税额折算不符 disagrees with tax_rate × 1000 / equivalent_kg "
+                f"= {derived:.4f} 元/{e['per']}; drop 'value' or fix it"
+            )
+        return derived
+    v = to_base(float(e["value"]), money)
+    if not v > 0:
+        raise ValueError("价格须为正 price must be positive")
+    return v
+
+
+#: plausible range of a parameter and what a value outside it most likely means
+_PARAMETER_RANGES: dict[str, tuple[float, float, str]] = {
+    "deposition_ratio": (0.0, 1.0, "a fraction 0–1 (24 % → 0.24)"),
+    "soil_bulk_density": (0.05, 3.0, "t/m³ = g/cm³ (1300 kg/m³ → 1.3)"),
+    "soil_n_share": (0.0, 0.05, "a mass fraction (1.2 g/kg = 0.12 % → 0.0012)"),
+    "soil_p_share": (0.0, 0.05, "a mass fraction (0.5 g/kg = 0.05 % → 0.0005)"),
+    "ac_efficiency": (1.0, 10.0, "the air conditioner's energy efficiency ratio, about 3"),
+    "latent_heat": (2000.0, 2600.0, "kJ/kg (2.26 MJ/kg → 2260)"),
+}
+
+
+def _check_parameter(pid: str, v: float) -> None:
+    if pid in _PARAMETER_RANGES:
+        lo, hi, unit = _PARAMETER_RANGES[pid]
+        if not lo < v <= hi:
+            raise ValueError(
+                f"{v:g} 超出合理范围 outside ({lo:g}, {hi:g}]: is it in the wrong unit? give {unit}"
+            )
 
 
 # --- physical quantities (pure) -----------------------------------------------------------------
@@ -196,29 +260,74 @@ def _sum(x: ArrayLike) -> float:
     return float(np.sum(np.asarray(x, dtype=float)))
 
 
+def units_of(dimension: str) -> list[str]:
+    """Units of one dimension (e.g. ``"area"`` → hm², m², km², 亩), for error messages."""
+    return [u for u, (d, _) in UNITS.items() if d == dimension]
+
+
+def _area_hm2(area: ArrayLike | Quantity, unit: str, what: str) -> np.ndarray:
+    """Areas in hm²: a :class:`Quantity` carries its unit, plain numbers are in ``unit``."""
+    if isinstance(area, Quantity):
+        if area.dimension != "area":
+            raise MethodError(
+                f"单位不对 {what} must be an area ({', '.join(units_of('area'))}), got {area.unit}"
+            )
+        return np.asarray(area.to("hm²").value, dtype=float)
+    try:
+        dim = dimension_of(unit)
+    except MethodError:
+        dim = ""
+    if dim != "area":
+        raise MethodError(
+            f"单位不对 area_unit of {what} must be one of {', '.join(units_of('area'))}, "
+            f"got '{unit}'"
+        )
+    return np.asarray(area, dtype=float) * to_base(1.0, unit)
+
+
 def water_conservation(
-    area_hm2: ArrayLike,
+    area_hm2: ArrayLike | Quantity,
     precipitation_mm: ArrayLike,
     runoff_mm: ArrayLike,
     evapotranspiration_mm: ArrayLike,
+    *,
+    area_unit: str = "hm²",
 ) -> Quantity:
-    """Water balance: Q = Σ A_i (P_i − R_i − ET_i); 1 hm² × 1 mm = 10 m³."""
-    a, p, r, et = (
-        np.asarray(v, dtype=float)
-        for v in (area_hm2, precipitation_mm, runoff_mm, evapotranspiration_mm)
+    """Water balance: Q = Σ A_i (P_i − R_i − ET_i); 1 hm² × 1 mm = 10 m³.
+
+    Areas are hm² unless ``area_unit`` says otherwise (``"km²"``, ``"亩"`` …) or the area is a
+    :class:`Quantity`; P, R and ET are mm a year.
+    """
+    a = _area_hm2(area_hm2, area_unit, "water_conservation area")
+    p, r, et = (
+        np.asarray(v, dtype=float) for v in (precipitation_mm, runoff_mm, evapotranspiration_mm)
     )
     return Quantity(_sum(a * (p - r - et) * 10.0), "m³")
 
 
 def soil_retention(
-    area_hm2: ArrayLike, r: ArrayLike, k: ArrayLike, ls: ArrayLike, c: ArrayLike, p: ArrayLike
+    area_hm2: ArrayLike | Quantity,
+    r: ArrayLike,
+    k: ArrayLike,
+    ls: ArrayLike,
+    c: ArrayLike,
+    p: ArrayLike,
+    *,
+    area_unit: str = "hm²",
 ) -> Quantity:
     """RUSLE difference between potential and actual erosion: Σ A_i R K LS (1 − C·P), in t.
 
-    ``r`` in MJ·mm/(hm²·h·a), ``k`` in t·hm²·h/(hm²·MJ·mm): R·K·LS is t/hm² a year.
+    ``r`` in MJ·mm/(hm²·h·a), ``k`` in t·hm²·h/(hm²·MJ·mm): R·K·LS is t/hm² a year. Areas are
+    hm² unless ``area_unit`` says otherwise; C and P are fractions 0–1 (not percent).
     """
-    arrs = [np.asarray(v, dtype=float) for v in (area_hm2, r, k, ls, c, p)]
-    a, rr, kk, lls, cc, pp = arrs
+    a = _area_hm2(area_hm2, area_unit, "soil_retention area")
+    rr, kk, lls, cc, pp = (np.asarray(v, dtype=float) for v in (r, k, ls, c, p))
+    for name, f in (("C", cc), ("P", pp)):
+        if np.any((f < 0) | (f > 1)):
+            raise MethodError(
+                f"{name} 因子须在0–1之间 the {name} factor is a fraction 0–1, not percent "
+                f"(got {float(np.max(f)):g})"
+            )
     return Quantity(_sum(a * rr * kk * lls * (1.0 - cc * pp)), "t")
 
 
@@ -226,41 +335,59 @@ def flood_regulation(*storages: Quantity) -> Quantity:
     """Flood storage of vegetation, lakes, reservoirs and wetlands (each already in volume)."""
     total = Quantity(0.0, "m³")
     for s in storages:
+        _need(s, "volume", "flood_regulation storage")
         total = total + s
     return total
 
 
 def carbon_dioxide_from_carbon(carbon: Quantity) -> Quantity:
     """CO2 fixed from carbon fixed: × M(CO2)/M(C) = 44/12."""
-    c = carbon.to("t")
+    c = _need(carbon, "mass", "carbon fixed").to("t")
     return Quantity(c.value * 44.0 / 12.0, "t")
 
 
 def oxygen_from_carbon_dioxide(co2: Quantity) -> Quantity:
     """Photosynthesis releases one O2 per CO2 fixed: × M(O2)/M(CO2) = 32/44."""
-    return Quantity(co2.to("t").value * 32.0 / 44.0, "t")
+    return Quantity(_need(co2, "mass", "CO2 fixed").to("t").value * 32.0 / 44.0, "t")
 
 
 def climate_regulation(
     transpiration_kj_m2_d: ArrayLike,
-    area_km2: ArrayLike,
+    area_km2: ArrayLike | Quantity,
     days: float,
     evaporation: Quantity,
     ac_efficiency: float = 3.0,
     latent_heat_kj_kg: float = 2260.0,
+    *,
+    area_unit: str = "km²",
 ) -> Quantity:
     """Energy the vegetation and water surfaces take from the air, as air-conditioning kWh.
 
     Transpiration: Σ EPP_i × S_i × D × 10⁶ / (3600 × r) (EPP kJ/(m²·d), S km², D days);
-    evaporation: W (m³) × 1000 kg/m³ × q (kJ/kg) / (3600 × r). 3600 kJ = 1 kWh.
+    evaporation: W (m³) × 1000 kg/m³ × q (kJ/kg) / (3600 × r). 3600 kJ = 1 kWh. Areas are km²
+    unless ``area_unit`` says otherwise or the area is a :class:`Quantity`.
     """
     epp = np.asarray(transpiration_kj_m2_d, dtype=float)
-    s = np.asarray(area_km2, dtype=float)
+    s_m2 = _area_hm2(area_km2, area_unit, "climate_regulation area") * 1e4
     if ac_efficiency <= 0:
         raise MethodError("空调能效比须为正 the air-conditioner efficiency ratio must be positive")
-    tt = _sum(epp * s) * days * 1e6 / (3600.0 * ac_efficiency)
-    we = evaporation.to("m³").value * 1000.0 * latent_heat_kj_kg / (3600.0 * ac_efficiency)
+    w = _need(evaporation, "volume", "water surface evaporation").to("m³").value
+    tt = _sum(epp * s_m2) * days / (3600.0 * ac_efficiency)
+    we = w * 1000.0 * latent_heat_kj_kg / (3600.0 * ac_efficiency)
     return Quantity(tt + we, "kWh")
+
+
+def _need(q: object, dimension: str, what: str) -> Quantity:
+    """``q`` as a Quantity of ``dimension``, or an error that names the units to use."""
+    ok = ", ".join(units_of(dimension))
+    if not isinstance(q, Quantity):
+        raise MethodError(
+            f"缺少单位 {what} needs a Quantity with its unit ({ok}), "
+            f"e.g. Quantity(3.2, '{units_of(dimension)[-1]}'); got {q!r}"
+        )
+    if q.dimension != dimension:
+        raise MethodError(f"单位不对 {what} must be in {ok}, got {q.unit}")
+    return q
 
 
 # --- valuation ----------------------------------------------------------------------------------
@@ -303,8 +430,10 @@ class GepAccount:
     lines: tuple[GepLine, ...]
     prices_version: str
 
-    def total(self, account: str | None = None) -> float:
-        return sum(ln.value for ln in self.lines if account in (None, ln.account))
+    def total(self, account: str | None = None, unit: str = "元") -> float:
+        """Sum of one account (or all), in ``unit`` (元, 万元 or 亿元)."""
+        yuan = sum(ln.value for ln in self.lines if account in (None, ln.account))
+        return Quantity(yuan, "元").to(_need(Quantity(0, unit), "money", "a total").unit).value
 
     def share(self, account: str) -> float:
         t = self.total()
@@ -324,11 +453,7 @@ def account(
         if sid not in SERVICES:
             raise DataError(f"未知服务 unknown GEP service '{sid}'; valid: {', '.join(SERVICES)}")
         svc = SERVICES[sid]
-        if q.dimension != dimension_of(svc.unit):
-            raise MethodError(
-                f"单位不对 {svc.name} {svc.name_en} is measured in {svc.unit} (or 万/亿), "
-                f"got {q.unit}"
-            )
+        _need(q, dimension_of(svc.unit), f"{svc.name} {svc.name_en}")
         price = effective_price(sid, prices)
         lines.append(GepLine(sid, svc.account, q, price, price.times(q).value))
     return GepAccount(unit_id, year, tuple(lines), prices.version)
