@@ -31,3 +31,22 @@ def test_overlay_changes_one_setting_and_the_fingerprint() -> None:
 def test_bad_settings_name_the_key(text: str, key: str) -> None:
     with pytest.raises(SchemeError, match=key.replace(".", r"\.")):
         parse_config(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [('[routine]\nlabels = ["好", "好", "一般", "较差"]\n', "routine.labels"),
+     ("[routine]\nfair = 95.0\n", "递减"), ('[routine]\npoor_cap = "差"\n', "routine.poor_cap"),
+     ("[routine]\npoor_quarters = 0\n", "routine.poor_quarters"),
+     ('[slow]\nroles = ["boss"]\n', "slow.roles"), ("[slow]\ngrace_days = 1.5\n", "slow.grace_days")],
+)  # fmt: skip
+def test_bad_routine_and_slow_settings_name_the_key(text: str, key: str) -> None:
+    with pytest.raises(SchemeError, match=key.replace(".", r"\.")):
+        parse_config(text)
+
+
+def test_routine_and_slow_defaults() -> None:
+    cfg = parse_config("")
+    assert cfg.routine.labels == ("好", "较好", "一般", "较差")
+    assert cfg.routine.lines == (90.0, 80.0, 70.0) and cfg.routine.annual_weight == 0.2
+    assert (cfg.slow.grace_days, cfg.slow.roles) == (30, ("principal", "in_charge"))

@@ -62,7 +62,8 @@ def test_list_rules_by_hand() -> None:
 
 
 def test_decision_is_recorded_superseded_and_in_the_ledger(small: tuple[Store, Path]) -> None:
-    """A scores 70.0 in 2025 (see test_service): on the remind list."""
+    """A scores 72.625 in 2025 (70.0 before the routine record, see test_service): 基本称职,
+    on the remind list."""
     st, csv = small
     with st.transaction() as s:
         evaluations.import_evaluations(s, csv, BY)
@@ -81,3 +82,38 @@ def test_decision_is_recorded_superseded_and_in_the_ledger(small: tuple[Store, P
         decide(s, "A", "remind", "accept", "", "y", bid)
     with pytest.raises(StoreError, match="append-only"), st.transaction() as s:
         s.execute(text("DELETE FROM cadre_decisions"))
+
+
+def _late(days: int, via: str = "in_charge") -> dict[str, Any]:
+    return {"project_code": "P9", "name": "完工", "unit_id": "u1", "due": "2024-06-30",
+            "reached_on": None, "days_late": days, "via": [via]}  # fmt: skip
+
+
+def test_slow_action_from_overdue_milestones_by_hand() -> None:
+    """慢作为: 'slow' has two milestones 200 and 31 days late → accountable (≥ 1 by default),
+    the evidence lists both with their days late; 'grace' has one 30 days late (inside the
+    30-day grace) and one where they only led the unit (``led`` not counted by default) →
+    not listed; with ``slow.min_overdue = 3`` 'slow' is not listed either."""
+    slow_i, slow_r = res("slow", 80.0, "称职")
+    slow_i["milestones"] = [_late(200), _late(31, "principal")]
+    grace_i, grace_r = res("grace", 80.0, "称职")
+    grace_i["milestones"] = [_late(30), _late(500, "led")]
+    out = build_lists([(slow_i, slow_r), (grace_i, grace_r)], {}, CFG)
+    entry = next(e for e in out if e["person_id"] == "slow")
+    assert entry["list"] == "accountable"
+    assert entry["reason_zh"] == "慢作为：2 个项目节点逾期（最长 200 天）"
+    assert [m["days_late"] for m in entry["evidence"]["overdue_milestones"]] == [200, 31]
+    assert kinds(out, "grace") == set()
+    strict = parse_config("[slow]\nmin_overdue = 3\n")
+    assert build_lists([(slow_i, slow_r)], {}, strict) == []
+
+
+def test_routine_results_only_remind() -> None:
+    """A routine (quarterly) result graded 较差 is on the remind list only; 好 with a high
+    score and credit is not commended or put in the reserve (annual matters)."""
+    poor_i, poor_r = res("poor", 65.0, "较差")
+    good_i, good_r = res("good", 95.0, "好", credit=5.0)
+    for r in (poor_r, good_r):
+        r["kind"] = "routine"
+    out = build_lists([(poor_i, poor_r), (good_i, good_r)], {}, CFG)
+    assert [(e["person_id"], e["list"]) for e in out] == [("poor", "remind")]

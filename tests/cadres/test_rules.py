@@ -135,3 +135,77 @@ def test_same_inputs_same_fingerprint() -> None:
     i = inputs(posts=[post(1.0, "party_secretary", 80.0)])
     assert fingerprint(grade_person(i, CFG)) == fingerprint(grade_person(dict(i), CFG))
     assert fingerprint({"a": 1, "b": 2}) == fingerprint({"b": 2, "a": 1})
+
+
+def quarter(label: str = "2025-Q1", share: float = 1.0, **over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"label": label, "window": ["", ""], "share": share,
+                            "evaluation": None, "outcomes": [], "milestones": [],
+                            "procedures": []}  # fmt: skip
+    return {**base, **over}
+
+
+def milestone(days_late: int, via: tuple[str, ...] = ("principal",)) -> dict[str, Any]:
+    return {"project_code": "P", "name": "完工", "unit_id": "u1", "due": "2025-01-01",
+            "reached_on": None, "days_late": days_late, "via": list(via)}  # fmt: skip
+
+
+def test_routine_quarter_grades_and_what_counts() -> None:
+    """Base 85 (no quarterly score); a milestone 30 days late is inside the grace, 31 days
+    counts (−2); ``led`` alone does not count by default; a broken decision rule −2; a bad
+    outcome of 2 points −3. 85 − 2 − 2 − 3 = 78 → 一般. With the office's score 92 and a good
+    outcome of 3 points: 95 → 好. Lines: 好 ≥ 90, 较好 ≥ 80, 一般 ≥ 70, else 较差."""
+    from zhengji.cadres.rules import grade_quarter
+
+    q = quarter(
+        milestones=[milestone(30), milestone(31), milestone(400, ("led",))],
+        procedures=[{"code": "D", "held_on": "2025-02-01", "problems": ["一言堂"]}],
+        outcomes=[outcome("B", "bad", 2.0)],
+    )
+    g = grade_quarter(q, CFG)
+    assert (g["score"], g["grade"], len(g["overdue"])) == (78.0, "一般", 1)
+    led = parse_config('[slow]\nroles = ["principal", "led"]\n')
+    assert grade_quarter(q, led)["score"] == 76.0  # the 400-day one now counts too
+    g = grade_quarter(quarter(evaluation=92.0, outcomes=[outcome("G", "good", 3.0)]), CFG)
+    assert (g["score"], g["grade"]) == (95.0, "好")
+    assert [CFG.routine.grade_of(x) for x in (90, 89.99, 80, 79.99, 70, 69.99)] == [
+        "好", "较好", "较好", "一般", "一般", "较差"
+    ]  # fmt: skip
+    assert grade_quarter(quarter(share=0.4), CFG)["grade"] == "不定等次"
+
+
+def test_annual_takes_the_quarters_as_input_and_as_a_cap() -> None:
+    """Unit 95 (government head all year), no evaluations → base 95. Quarters 85, 85, 85
+    and one at 85 − 10×2 = 65 (较差); one quarter with 40 % in post is not graded and left
+    out. Mean (85×3 + 65)/4 = 80; base 0.8×95 + 0.2×80 = 92 → 优秀 by score, capped at
+    基本称职 by the 较差 quarter. With ``poor_cap = ""`` it stays 优秀; with
+    ``annual_weight = 0`` the score is 95."""
+    qs = [quarter(f"2025-Q{k}") for k in (1, 2, 3)]
+    qs.append(quarter("2025-Q4", milestones=[milestone(100)] * 10))
+    qs.append(quarter("2025-Q5", share=0.4, evaluation=0.0))  # not graded: not in the mean
+    i = inputs(posts=[post(1.0, "government_head", 95.0)], routine=qs)
+    r = grade_person(i, CFG)
+    assert r["routine_mean"] == pytest.approx(80.0)
+    assert r["score"] == pytest.approx(92.0)
+    assert (r["grade_by_score"], r["grade"]) == ("优秀", "基本称职")
+    assert r["caps"] == [{"kind": "routine", "ref": "routine:2025-Q4", "cap": "基本称职"}]
+    assert grade_person(i, parse_config('[routine]\npoor_cap = ""\n'))["grade"] == "优秀"
+    assert grade_person(i, parse_config("[routine]\nannual_weight = 0.0\n"))["score"] == 95.0
+
+
+def test_results_of_inputs_stored_before_the_routine_record_are_unchanged() -> None:
+    """Inputs without ``routine``/``milestones`` (batches stored before) give the same keys
+    as before, and the default settings keep the fingerprint they had (the later sections
+    at their defaults are left out of it)."""
+    import hashlib
+    import json
+    import tomllib
+
+    from zhengji.cadres.config import default_toml
+
+    r = grade_person(inputs(posts=[post(1.0, "party_secretary", 80.0)]), CFG)
+    assert "routine" not in r and "overdue" not in r
+    before = {k: v for k, v in tomllib.loads(default_toml()).items()
+              if k not in ("routine", "slow")}  # fmt: skip
+    text = json.dumps(before, sort_keys=True, ensure_ascii=False)
+    assert CFG.fingerprint == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert parse_config("[routine]\nbase = 80.0\n").fingerprint != CFG.fingerprint

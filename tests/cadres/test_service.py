@@ -30,12 +30,13 @@ def _assess(st: Store, csv: Path, kind: str, label: str, cfg: str = "") -> int:
 
 
 def test_annual_hand_computed_with_mitigation_and_quota(small: tuple[Store, Path]) -> None:
-    """2025, no unit runs stored: base = evaluations. A: 0.4×80+0.35×70+0.25×60 = 71.5, minus
-    the tea-garden harm 1.5×2×0.5 (从轻) = 1.5 → 70.0 基本称职. B: deputy from 1 July (184/365 ≥
-    half a year), party 90 → 90 优秀 by score, but 20 % of 2 graded people is 0 places → 称职.
-    C held no post in 2025: not in the annual batch."""
+    """2025, no unit runs stored: base = evaluations (the routine record left out of the base
+    here: ``routine.annual_weight = 0``; see the next test). A: 0.4×80+0.35×70+0.25×60 = 71.5,
+    minus the tea-garden harm 1.5×2×0.5 (从轻) = 1.5 → 70.0 基本称职. B: deputy from 1 July
+    (184/365 ≥ half a year), party 90 → 90 优秀 by score, but 20 % of 2 graded people is 0
+    places → 称职. C held no post in 2025: not in the annual batch."""
     st, csv = small
-    bid = _assess(st, csv, "annual", "2025")
+    bid = _assess(st, csv, "annual", "2025", "[routine]\nannual_weight = 0.0\n")
     with st.transaction() as s:
         _, rows = service.results(s, bid)
         by = {r.person_id: r for r in rows}
@@ -126,3 +127,65 @@ def test_special_programme_by_hand(small: tuple[Store, Path]) -> None:
         by = {r.person_id: r.result["score"] for r in rows}
         assert service.verify_batch(s, bid).recomputed
     assert by == {"A": pytest.approx(78.5), "C": pytest.approx(80.0)}
+
+
+def _slow_records(st: Store) -> None:
+    """P2's expansion milestone due 2025-03-31 and never reached (A is in charge of P2 and
+    secretary of u1); a decision A chaired on 2025-08-01 where only A spoke (一言堂)."""
+    from zhengji.accountability import service as acc
+    from zhengji.accountability.model import Decision, Milestone
+
+    with st.transaction() as s:
+        acc.record(s, Milestone("P2", "扩种 expansion", dt.date(2025, 3, 31)), by=BY, check=False)
+        acc.record(
+            s,
+            Decision("D1", "u1", "major_project", "茶园扩种", "常委会", dt.date(2025, 8, 1), "A",
+                     ("A", "B"), ("A", "B"), ("A",), {"A": "for", "B": "for"}),
+            by=BY, check=False,
+        )  # fmt: skip
+
+
+def test_routine_quarters_by_hand_feed_the_annual_result(small: tuple[Store, Path]) -> None:
+    """A's quarters of 2025 (default settings: base 85, −2 per milestone more than 30 days
+    late, −2 per broken decision rule, outcomes as in the annual rule):
+    Q1 85 (the milestone is due on the quarter's last day: 0 days late) 较好;
+    Q2 85 − 1.5 (tea garden, 从轻) − 2 (91 days late) = 81.5 较好;
+    Q3 85 − 2 (183 days) − 2 (D1: one speaker) = 81 较好; Q4 85 − 2 (275 days) = 83 较好.
+    Mean 330.5 / 4 = 82.625; base 0.8 × 71.5 + 0.2 × 82.625 = 73.725; − 1.5 = 72.225 基本称职."""
+    st, csv = small
+    _slow_records(st)
+    bid = _assess(st, csv, "annual", "2025")
+    with st.transaction() as s:
+        _, r = service.latest_result(s, "A", bid)
+        assert service.verify_batch(s, bid).recomputed
+    res = r.result
+    assert [(q["label"], q["score"], q["grade"]) for q in res["routine"]] == [
+        ("2025-Q1", 85.0, "较好"), ("2025-Q2", 81.5, "较好"), ("2025-Q3", 81.0, "较好"),
+        ("2025-Q4", 83.0, "较好"),
+    ]  # fmt: skip
+    assert res["routine_mean"] == pytest.approx(82.625)
+    assert res["score"] == pytest.approx(72.225) and res["grade"] == "基本称职"
+    assert res["overdue"] == ["P2:扩种 expansion"]
+    text = "\n".join(x["zh"] for x in res["lines"])
+    assert "结合平时考核" in text and "逾期 275 天" in text
+    m = r.inputs["milestones"][0]
+    assert (m["days_late"], m["reached_on"], m["via"]) == (275, None, ["in_charge", "led"])
+
+
+def test_routine_batch_of_one_quarter(small: tuple[Store, Path]) -> None:
+    """A routine batch for 2025-Q3: A as above 81 较好; B (deputy from 1 July, nothing
+    recorded) 85 较好; the lines name the late milestone and the decision."""
+    st, _ = small
+    _slow_records(st)
+    with st.transaction() as s:
+        bid = service.assess(s, "routine", "2025-Q3", BY, as_of=AS_OF)
+        b, rows = service.results(s, bid)
+        assert service.verify_batch(s, bid).recomputed and verify_ledger(s).ok
+    by = {r.person_id: r.result for r in rows}
+    assert b.kind == "routine" and set(by) == {"A", "B"}
+    assert (by["A"]["score"], by["A"]["grade"]) == (81.0, "较好")
+    assert (by["B"]["score"], by["B"]["grade"]) == (85.0, "较好")
+    text = "\n".join(x["zh"] for x in by["A"]["lines"])
+    assert "慢作为 P2" in text and "决策 D1" in text and "→ 较好" in text
+    with pytest.raises(DataError, match="2025-Q3"), st.transaction() as s:
+        service.assess(s, "routine", "2025-13", BY, as_of=AS_OF)

@@ -1,7 +1,7 @@
 """The cadre-assessment configuration: weights and thresholds, from TOML, validated once.
 
 The defaults (``default.toml`` next to this module) carry a comment per setting naming the
-article of 《党政领导干部考核工作条例》(2019) it follows or saying it is a convention of this
+part of 《党政领导干部考核工作条例》(2019) it follows or saying it is a convention of this
 system. :func:`load_config` overlays a user file on the defaults; every key is checked and an
 unknown or bad key raises :class:`~zhengji.errors.SchemeError` naming it.
 """
@@ -22,8 +22,12 @@ from zhengji.errors import SchemeError
 __all__ = [
     "EVAL_SOURCES",
     "GRADES",
+    "LATER_SECTIONS",
+    "SLOW_VIA",
     "Config",
     "Role",
+    "Routine",
+    "Slow",
     "default_toml",
     "load_config",
     "parse_config",
@@ -37,13 +41,48 @@ EVAL_SOURCES: Mapping[str, tuple[str, str]] = {
     "peer": ("民主测评", "peer evaluation"),
     "mass": ("群众评价", "mass evaluation"),
     "special": ("专项评价", "special-programme evaluation"),
+    "routine": ("平时考核评价", "quarterly routine evaluation"),
 }
+#: Sections added after batches were first stored: left out of the fingerprint while they hold
+#: their defaults, so the batches stored before still verify (as scheme fingerprints omit
+#: defaults).
+LATER_SECTIONS: tuple[str, ...] = ("routine", "slow")
 
 
 @dataclass(frozen=True)
 class Role:
     weight: float
     unit_share: float
+
+
+@dataclass(frozen=True)
+class Routine:
+    """平时考核: grade names best first, their lowest scores, and how a quarter counts."""
+
+    labels: tuple[str, str, str, str]
+    lines: tuple[float, float, float]  # lowest score of labels[0], [1], [2]
+    base: float
+    overdue_per_milestone: float
+    per_procedure_problem: float
+    min_coverage: float
+    annual_weight: float
+    poor_quarters: int
+    poor_cap: str  # "" = no cap
+
+    def grade_of(self, score: float) -> str:
+        for label, line in zip(self.labels, self.lines, strict=False):
+            if score >= line:
+                return label
+        return self.labels[-1]
+
+
+@dataclass(frozen=True)
+class Slow:
+    """慢作为: which overdue milestones count against a person."""
+
+    grace_days: int
+    roles: tuple[str, ...]
+    min_overdue: int
 
 
 @dataclass(frozen=True)
@@ -64,11 +103,20 @@ class Config:
     anonymise: Mapping[str, str]
     toml: str  # the user's overlay as given ("" = defaults); stored with each batch
     effective: Mapping[str, Any]  # defaults with the overlay applied
+    routine: Routine
+    slow: Slow
 
     @property
     def fingerprint(self) -> str:
-        """Of the effective settings, so the same settings written differently agree."""
-        text = json.dumps(self.effective, sort_keys=True, ensure_ascii=False)
+        """Of the effective settings, so the same settings written differently agree
+        (a :data:`LATER_SECTIONS` section at its defaults is left out)."""
+        defaults = tomllib.loads(default_toml())
+        data = {
+            k: v
+            for k, v in self.effective.items()
+            if not (k in LATER_SECTIONS and v == defaults.get(k))
+        }
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def grade_of(self, score: float) -> str:
@@ -140,6 +188,8 @@ def parse_config(text: str) -> Config:
         if an[k] not in ("keep", "generic"):
             raise SchemeError(f"配置项 'anonymise.{k}' 应为 keep 或 generic")
     return Config(
+        routine=_routine(data["routine"]),
+        slow=_slow(data["slow"]),
         excellent=excellent,
         competent=competent,
         basic=basic,
@@ -156,6 +206,59 @@ def parse_config(text: str) -> Config:
         anonymise={k: str(v) for k, v in an.items()},
         toml=text,
         effective=data,
+    )
+
+
+def _int(d: Mapping[str, Any], key: str, path: str, lo: int = 0, hi: int = 10_000) -> int:
+    v = d.get(key)
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise SchemeError(f"配置项 '{path}{key}' 应为 {lo}–{hi} 之间的整数 must be a whole number")
+    return v
+
+
+def _routine(r: Mapping[str, Any]) -> Routine:
+    labels = r.get("labels")
+    if (
+        not isinstance(labels, list)
+        or len(labels) != 4
+        or not all(isinstance(x, str) and x for x in labels)
+        or len(set(labels)) != 4
+    ):
+        raise SchemeError(
+            "配置项 'routine.labels' 应为四个不同的等次名 must be four distinct names"
+        )
+    lines = tuple(_num(r, k, "routine.", 0, 100) for k in ("good", "fair", "average"))
+    if not lines[0] > lines[1] > lines[2]:
+        raise SchemeError("平时考核分数线须递减 routine.good > routine.fair > routine.average")
+    cap = r.get("poor_cap")
+    if cap != "" and cap not in GRADES:
+        raise SchemeError(
+            f"配置项 'routine.poor_cap' 应为等次之一或空 must be one of {GRADES} or ''"
+        )
+    return Routine(
+        labels=(labels[0], labels[1], labels[2], labels[3]),
+        lines=(lines[0], lines[1], lines[2]),
+        base=_num(r, "base", "routine.", 0, 100),
+        overdue_per_milestone=_num(r, "overdue_per_milestone", "routine.", 0, 100),
+        per_procedure_problem=_num(r, "per_procedure_problem", "routine.", 0, 100),
+        min_coverage=_num(r, "min_coverage", "routine.", 0, 1),
+        annual_weight=_num(r, "annual_weight", "routine.", 0, 1),
+        poor_quarters=_int(r, "poor_quarters", "routine.", 1, 4),
+        poor_cap=str(cap),
+    )
+
+
+SLOW_VIA: tuple[str, ...] = ("principal", "in_charge", "direct", "decision_maker", "led")
+
+
+def _slow(r: Mapping[str, Any]) -> Slow:
+    roles = r.get("roles")
+    if not isinstance(roles, list) or any(x not in SLOW_VIA for x in roles):
+        raise SchemeError(f"配置项 'slow.roles' 应取自 must be taken from {SLOW_VIA}")
+    return Slow(
+        grace_days=_int(r, "grace_days", "slow."),
+        roles=tuple(roles),
+        min_overdue=_int(r, "min_overdue", "slow.", 1),
     )
 
 

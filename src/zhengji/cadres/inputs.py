@@ -5,8 +5,14 @@ another domain's API is fixed here: stored assessment runs (``zhengji.store.ops.
 per-unit ``score``; per-pillar scores when a run's unit carries ``nodes``), the accountability
 records (``zhengji.accountability.service.load_records``; ``answerable_people`` and
 ``outcome_factor`` for who answers and how a fault-tolerance ruling scales it;
-``checks.vanity_signs`` for 形象工程), confirmed integrity findings
+``checks.vanity_signs`` for 形象工程; project milestones for 慢作为; ``checks.check_decision``
+for the decisions a person chaired), confirmed integrity findings
 (``zhengji.store.findings.list_findings``) and the evaluations of :mod:`.evaluations`.
+
+平时考核 (routine): a quarter's record is what happened in it — outcomes observed, milestones
+overdue at its end, rules broken by decisions the person chaired — and the office's quarterly
+score if one was imported (source ``routine``, period ``2025-Q1``). The annual inputs carry the
+record of each quarter in post, so the annual result can be recomputed with them.
 """
 
 from __future__ import annotations
@@ -19,12 +25,21 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from zhengji.accountability.attribution import answerable_people, outcome_factor
-from zhengji.accountability.checks import vanity_signs
+from zhengji.accountability.checks import check_decision, vanity_signs
 from zhengji.accountability.model import PRINCIPAL_POSTS, Records, Tenure
 from zhengji.cadres.rules import share_of_window
 from zhengji.errors import DataError
 
-__all__ = ["World", "annual_inputs", "load_world", "special_inputs", "term_inputs"]
+__all__ = [
+    "World",
+    "annual_inputs",
+    "load_world",
+    "parse_quarter",
+    "quarter_bounds",
+    "routine_inputs",
+    "special_inputs",
+    "term_inputs",
+]
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,108 @@ def _pillar_scores(session: Session, run: Any) -> dict[str, dict[str, float | No
 
 def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a calendar quarter (1–4)."""
+    lo = dt.date(year, 3 * quarter - 2, 1)
+    nxt = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
+    return lo, nxt - dt.timedelta(days=1)
+
+
+def parse_quarter(label: str) -> tuple[int, int]:
+    """``2025-Q3`` → (2025, 3); anything else is an error saying the form."""
+    try:
+        year_text, q_text = label.strip().upper().split("-Q")
+        year, quarter = int(year_text), int(q_text)
+    except ValueError:
+        year, quarter = 0, 0
+    if not (1900 <= year <= 9999 and 1 <= quarter <= 4):
+        raise DataError(
+            f"平时考核的期间应为季度，如 2025-Q3 a routine period is a quarter, not '{label}'"
+        )
+    return year, quarter
+
+
+def _milestones(
+    world: World, person_id: str, lo: dt.date, hi: dt.date, only: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """Milestones of the person's projects that were late at some point of [lo, hi]: due by
+    ``hi`` and not reached by then, or reached late inside the window. ``via`` says why they
+    answer: their role on the project's responsibility list, and/or ``led`` (a principal post
+    in the project's unit); either way only while they held a post in that unit."""
+    r = world.records
+    roles: dict[str, set[str]] = {}
+    for x in r.responsibilities:
+        if x.person_id == person_id:
+            roles.setdefault(x.project_code, set()).add(x.role)
+    unit_of = {p.code: p.unit_id for p in r.projects}
+    mine = [t for t in r.tenures if t.person_id == person_id]
+    out = []
+    for m in sorted(r.milestones, key=lambda m: (m.due, m.project_code, m.name)):
+        unit = unit_of.get(m.project_code)
+        if (only is not None and m.project_code not in only) or unit is None or m.due > hi:
+            continue
+        reached = m.reached_on if m.reached_on is not None and m.reached_on <= hi else None
+        if reached is not None and (reached <= m.due or reached < lo):
+            continue
+        a, b = max(lo, m.due), reached or hi
+        posts = [t for t in mine if t.unit_id == unit and t.start <= b and (t.end or b) >= a]
+        via = set(roles.get(m.project_code, ())) if posts else set()
+        if any(t.post in PRINCIPAL_POSTS for t in posts):
+            via.add("led")
+        if not via:
+            continue
+        out.append(
+            {"project_code": m.project_code, "name": m.name, "unit_id": unit,
+             "due": m.due.isoformat(), "reached_on": reached.isoformat() if reached else None,
+             "days_late": ((reached or hi) - m.due).days, "via": sorted(via)}
+        )  # fmt: skip
+    return out
+
+
+def _procedures(world: World, person_id: str, lo: dt.date, hi: dt.date) -> list[dict[str, Any]]:
+    """Decisions the person chaired in [lo, hi] that broke a collective-decision rule."""
+    out = []
+    for d in sorted(world.records.decisions, key=lambda d: (d.held_on, d.code)):
+        if d.principal_id != person_id or not lo <= d.held_on <= hi:
+            continue
+        problems = [v.reason_zh for v in check_decision(d) if v.severity == "violation"]
+        if problems:
+            out.append({"code": d.code, "held_on": d.held_on.isoformat(), "problems": problems})
+    return out
+
+
+def _quarter(
+    world: World, person_id: str, year: int, quarter: int, mine: Sequence[Tenure]
+) -> dict[str, Any]:
+    """The running record of one quarter (平时考核)."""
+    lo, hi = quarter_bounds(year, quarter)
+    label = f"{year}-Q{quarter}"
+    share = min(1.0, sum(share_of_window(t.start, t.end, lo, hi) for t in mine))
+    return {
+        "label": label, "window": [lo.isoformat(), hi.isoformat()], "share": round(share, 6),
+        "evaluation": world.evaluations.get((person_id, label), {}).get("routine"),
+        "outcomes": _outcomes(world, person_id, lambda o: lo <= o.observed_on <= hi, mine),
+        "milestones": _milestones(world, person_id, lo, hi),
+        "procedures": _procedures(world, person_id, lo, hi),
+    }  # fmt: skip
+
+
+def _posts(
+    world: World, mine: Sequence[Tenure], lo: dt.date, hi: dt.date, year: int | None
+) -> list[dict[str, Any]]:
+    posts = []
+    for t in sorted(mine, key=lambda t: (t.start, t.code)):
+        share = share_of_window(t.start, t.end, lo, hi)
+        if share <= 0:
+            continue
+        score, used = _post_score(world, t, [(year, 1.0)]) if year else (None, [])
+        posts.append(
+            {"tenure": t.code, "unit_id": t.unit_id, "post": t.post, "pillars": list(t.pillars),
+             "share": round(share, 6), "score": score, "pillars_used": used}
+        )  # fmt: skip
+    return posts
 
 
 def _post_score(
@@ -200,23 +317,30 @@ def _evals(world: World, person_id: str, periods: Sequence[tuple[str, float]]) -
 def annual_inputs(world: World, person_id: str, year: int) -> dict[str, Any]:
     lo, hi = _year_bounds(year)
     mine = [t for t in world.records.tenures if t.person_id == person_id]
-    posts = []
-    for t in sorted(mine, key=lambda t: (t.start, t.code)):
-        share = share_of_window(t.start, t.end, lo, hi)
-        if share <= 0:
-            continue
-        score, used = _post_score(world, t, [(year, 1.0)])
-        posts.append(
-            {"tenure": t.code, "unit_id": t.unit_id, "post": t.post, "pillars": list(t.pillars),
-             "share": round(share, 6), "score": score, "pillars_used": used}
-        )  # fmt: skip
+    posts = _posts(world, mine, lo, hi, year)
     outcomes = _outcomes(world, person_id, lambda o: lo <= o.observed_on <= hi, mine)
+    quarters = [_quarter(world, person_id, year, q, mine) for q in range(1, 5)]
     return {
         "person_id": person_id, "kind": "annual", "label": str(year),
         "window": [lo.isoformat(), hi.isoformat()], "posts": posts,
         "evaluations": _evals(world, person_id, [(str(year), 1.0)]),
         "outcomes": outcomes,
         "vetoes": _vetoes(world, person_id, outcomes, _led_years(mine, lo, hi)),
+        "milestones": _milestones(world, person_id, lo, hi),
+        "routine": [q for q in quarters if q["share"] > 0],
+    }  # fmt: skip
+
+
+def routine_inputs(world: World, person_id: str, label: str) -> dict[str, Any]:
+    """One quarter's running record (平时考核), ``label`` like ``2025-Q3``."""
+    year, quarter = parse_quarter(label)
+    lo, hi = quarter_bounds(year, quarter)
+    mine = [t for t in world.records.tenures if t.person_id == person_id]
+    q = _quarter(world, person_id, year, quarter, mine)
+    return {
+        **q, "person_id": person_id, "kind": "routine", "posts": _posts(world, mine, lo, hi, None),
+        "evaluations": {} if q["evaluation"] is None else {"routine": q["evaluation"]},
+        "vetoes": [],
     }  # fmt: skip
 
 
@@ -250,6 +374,7 @@ def term_inputs(world: World, tenure_code: str, as_of: dt.date) -> dict[str, Any
         "evaluations": _evals(world, t.person_id, [(str(y), w) for y, w in years]),
         "outcomes": outcomes,
         "vetoes": _vetoes(world, t.person_id, outcomes, _led_years([t], lo, hi)),
+        "milestones": _milestones(world, t.person_id, lo, hi),
     }  # fmt: skip
 
 
@@ -270,4 +395,5 @@ def special_inputs(
         "window": ["", as_of.isoformat()], "posts": [], "projects": sorted(codes),
         "evaluations": _evals(world, person_id, [(programme, 1.0)]),
         "outcomes": outcomes, "vetoes": _vetoes(world, person_id, outcomes, []),
+        "milestones": _milestones(world, person_id, dt.date.min, as_of, codes),
     }  # fmt: skip

@@ -2,7 +2,9 @@
 
 Pure :func:`build_lists` over a batch's results (and earlier batches' grades, for 连续基本称职);
 :func:`decide` records a reviewer's decision append-only and commits it to the ledger (kind
-``cadre_decision``). Nothing is decided automatically: a list is a proposal.
+``cadre_decision``). Nothing is decided automatically: a list is a proposal. 慢作为 reads the
+overdue milestones kept in each person's inputs (:func:`~zhengji.cadres.rules.overdue_milestones`
+under the ``[slow]`` settings) and shows them as the entry's evidence.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhengji.cadres.config import Config, parse_config
+from zhengji.cadres.rules import overdue_milestones
 from zhengji.errors import DataError
 from zhengji.ledger.log import append
 from zhengji.store.schema_cadres import CadreBatchRow, CadreDecisionRow, CadreResultRow
@@ -39,8 +42,10 @@ LISTS: Mapping[str, tuple[str, str]] = {
 DECISIONS = ("accept", "reject", "defer")
 
 
-def _evidence(r: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+def _evidence(
+    r: Mapping[str, Any], inputs: Mapping[str, Any], late: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    ev = {
         "score": r["score"], "grade": r["grade"], "credit": r["credit"],
         "deduction": r["deduction"], "evaluation": r["evaluation"],
         "caps": r["caps"], "exempted": r["exempted"],
@@ -49,6 +54,39 @@ def _evidence(r: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]
             for o in inputs["outcomes"]
         ],
     }  # fmt: skip
+    if "milestones" in inputs:  # 慢作为: what was late, by how much, and why it is theirs
+        ev["overdue_milestones"] = [dict(m) for m in late]
+    if "routine" in r:
+        ev["routine"] = r["routine"]
+    return ev
+
+
+def _annual_lists(
+    r: Mapping[str, Any], past: Sequence[str], L: Mapping[str, Any]
+) -> list[tuple[str, str, str]]:
+    """(list, reason zh, reason en) of commend / reserve / adjust / remind for one result."""
+    score, grade = r["score"], r["grade"]
+    out = []
+    if grade == "优秀" and score >= L["commend_min_score"] and not r["caps"]:
+        out.append(("commend", f"等次优秀，得分 {score:.2f}", f"graded 优秀 with {score:.2f}"))
+    if score >= L["reserve_min_score"] and r["credit"] >= L["reserve_min_credit"] and not r["caps"]:
+        out.append(
+            (
+                "reserve",
+                f"得分 {score:.2f}，潜绩 {r['credit']:.2f}",
+                f"score {score:.2f}, latent credit {r['credit']:.2f}",
+            )
+        )
+    n = L["adjust_repeat_basic"]
+    streak = list(past)[-(n - 1) :] if n > 1 else []
+    repeat = grade == "基本称职" and len(streak) == n - 1 and all(g == "基本称职" for g in streak)
+    if grade in L["adjust_grades"] or repeat:
+        why = f"连续{n}次基本称职" if repeat else f"等次{grade}"
+        out.append(("adjust", why, "repeatedly 基本称职" if repeat else f"graded {grade}"))
+    elif grade == "基本称职" or score < L["remind_below"]:
+        why = f"等次{grade}，得分 {score:.2f}"
+        out.append(("remind", why, f"graded {grade}, score {score:.2f}"))
+    return out
 
 
 def build_lists(
@@ -58,51 +96,46 @@ def build_lists(
 ) -> list[dict[str, Any]]:
     """``results``: (inputs, result) per person; ``history``: person → earlier grades of the
     same kind, oldest first. Returns entries ``{list, person_id, reasons, evidence}``."""
-    L = cfg.lists
     out: list[dict[str, Any]] = []
     for inputs, r in results:
         if r["score"] is None:
             continue
         pid, score, grade = r["person_id"], r["score"], r["grade"]
-        ev = _evidence(r, inputs)
+        late = overdue_milestones(inputs.get("milestones", ()), cfg)
+        ev = _evidence(r, inputs, late)
 
         def add(kind: str, zh: str, en: str, *, pid: str = pid, ev: dict[str, Any] = ev) -> None:
             out.append(
                 {"list": kind, "person_id": pid, "reason_zh": zh, "reason_en": en, "evidence": ev}
             )
 
-        if grade == "优秀" and score >= L["commend_min_score"] and not r["caps"]:
-            add("commend", f"等次优秀，得分 {score:.2f}", f"graded 优秀 with {score:.2f}")
-        if (
-            score >= L["reserve_min_score"]
-            and r["credit"] >= L["reserve_min_credit"]
-            and not r["caps"]
-        ):
-            add(
-                "reserve",
-                f"得分 {score:.2f}，潜绩 {r['credit']:.2f}",
-                f"score {score:.2f}, latent credit {r['credit']:.2f}",
-            )
-        past = list(history.get(pid, ()))
-        streak = past[-(L["adjust_repeat_basic"] - 1) :] if L["adjust_repeat_basic"] > 1 else []
-        repeat = (
-            grade == "基本称职"
-            and len(streak) == L["adjust_repeat_basic"] - 1
-            and all(g == "基本称职" for g in streak)
+        routine = r.get("kind") == "routine"
+        if routine:  # a quarter: only the reminder; honours and adjustments are annual matters
+            if grade == cfg.routine.labels[-1]:
+                add("remind", f"平时考核{grade}，得分 {score:.2f}", f"routine grade {grade}")
+        else:
+            for entry in _annual_lists(r, history.get(pid, ()), cfg.lists):
+                add(entry[0], entry[1], entry[2])
+        low_eval = (
+            not routine
+            and r["evaluation"] is not None
+            and r["evaluation"] < cfg.lists["accountable_max_evaluation"]
         )
-        if grade in L["adjust_grades"] or repeat:
-            why = f"连续{L['adjust_repeat_basic']}次基本称职" if repeat else f"等次{grade}"
-            add("adjust", why, "repeatedly 基本称职" if repeat else f"graded {grade}")
-        elif grade == "基本称职" or score < L["remind_below"]:
-            add("remind", f"等次{grade}，得分 {score:.2f}", f"graded {grade}, score {score:.2f}")
-        low_eval = r["evaluation"] is not None and r["evaluation"] < L["accountable_max_evaluation"]
-        if r["deduction"] >= L["accountable_min_deduction"] or low_eval:
-            bits = []
-            if r["deduction"] >= L["accountable_min_deduction"]:
+        harm = r["deduction"] >= cfg.lists["accountable_min_deduction"]
+        slow = len(late) >= cfg.slow.min_overdue
+        if harm or low_eval or slow:
+            bits, bits_en = [], []
+            if harm:
                 bits.append(f"问责扣分 {r['deduction']:.2f}")
+                bits_en.append("deductions")
             if low_eval:
                 bits.append(f"个人评价 {r['evaluation']:.1f} 偏低")
-            add("accountable", "；".join(bits), "deductions or low evaluations")
+                bits_en.append("low evaluations")
+            if slow:
+                worst = max(m["days_late"] for m in late)
+                bits.append(f"慢作为：{len(late)} 个项目节点逾期（最长 {worst} 天）")
+                bits_en.append(f"slow action: {len(late)} overdue milestone(s)")
+            add("accountable", "；".join(bits), ", ".join(bits_en))
     return out
 
 

@@ -15,6 +15,14 @@ The formula (``docs/cadres.md`` works an example by hand)::
     credit    = min(cap, c · Σ good points)
     deduction = d · Σ bad points × tolerance factor (免责 0, 从轻 0.5, otherwise 1)
     score = clip(base + credit − deduction, 0, 100)  → grade by thresholds → capped by vetoes
+
+平时考核 (routine), per quarter q (:func:`grade_quarter`)::
+
+    R_q = clip(b_q + credit_q − deduction_q − m · overdue_q − p · problems_q, 0, 100)
+    b_q = the office's quarterly score if imported, else routine.base → 好/较好/一般/较差
+
+and in the annual result (when its inputs carry the quarters): base ← (1 − w) base + w R̄ over
+the graded quarters, and ``poor_quarters`` quarters graded 较差 cap the grade at ``poor_cap``.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ __all__ = [
     "cap_grade",
     "fingerprint",
     "grade_person",
+    "grade_quarter",
+    "overdue_milestones",
     "share_of_window",
     "window_days",
 ]
@@ -74,8 +84,109 @@ def _r(x: float) -> float:
     return round(x, 4)
 
 
+def overdue_milestones(
+    milestones: Sequence[Mapping[str, Any]], cfg: Config
+) -> list[Mapping[str, Any]]:
+    """The milestones that count as 慢作为: late by more than ``slow.grace_days`` and the person
+    answers for them in one of ``slow.roles``."""
+    roles = set(cfg.slow.roles)
+    return [m for m in milestones if m["days_late"] > cfg.slow.grace_days and roles & set(m["via"])]
+
+
+def _milestone_line(m: Mapping[str, Any], evidence_only: bool = False) -> dict[str, str]:
+    state = f"{m['reached_on']} 才完成" if m["reached_on"] else "仍未完成"
+    state_en = f"reached {m['reached_on']}" if m["reached_on"] else "still open"
+    note = "（慢作为依据，此处不另扣分）" if evidence_only else ""
+    note_en = " (evidence of slow action; no points here)" if evidence_only else ""
+    return {
+        "zh": f"慢作为 {m['project_code']}：节点“{m['name']}”应于 {m['due']} 完成，{state}，"
+        f"逾期 {m['days_late']} 天{note}",
+        "en": f"slow action {m['project_code']}: milestone due {m['due']}, {state_en}, "
+        f"{m['days_late']} days late{note_en}",
+    }
+
+
+def _outcome_points(
+    outcomes: Sequence[Mapping[str, Any]], cfg: Config
+) -> tuple[float, float, list[str]]:
+    """(credit, deduction, exempted codes) of a list of outcomes."""
+    good = sum(o["points"] for o in outcomes if o["kind"] == "good")
+    bad = sum(o["points"] * o["factor"] for o in outcomes if o["kind"] != "good")
+    exempted = [o["code"] for o in outcomes if o["kind"] != "good" and o["factor"] == 0]
+    return min(cfg.credit_cap, cfg.credit_per_point * good), cfg.deduction_per_point * bad, exempted
+
+
+def grade_quarter(q: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
+    """One quarter's routine score and grade (平时考核) with its lines, from its record."""
+    rt = cfg.routine
+    lines: list[dict[str, str]] = []
+    ev = q.get("evaluation")
+    base = rt.base if ev is None else float(ev)
+    credit, deduction, exempted = _outcome_points(q["outcomes"], cfg)
+    late = overdue_milestones(q["milestones"], cfg)
+    problems = sum(len(p["problems"]) for p in q["procedures"])
+    slow = rt.overdue_per_milestone * len(late)
+    proc = rt.per_procedure_problem * problems
+    score = min(100.0, max(0.0, base + credit - deduction - slow - proc))
+    label = q["label"]
+    src_zh = "季度评价" if ev is not None else "基准分"
+    for o in q["outcomes"]:
+        sign = "+" if o["kind"] == "good" else "−"
+        extra = "（容错免责，不计）" if o["kind"] != "good" and o["factor"] == 0 else ""
+        lines.append({"zh": f"{label} {o['code']}：{o['description']} {sign}{o['points']:g}{extra}",
+                      "en": f"{label} outcome {o['code']} {sign}{o['points']:g}"})  # fmt: skip
+    lines += [_milestone_line(m) for m in late]
+    for p in q["procedures"]:
+        broke, n = "；".join(p["problems"]), len(p["problems"])
+        lines.append({"zh": f"{label} 决策 {p['code']}（{p['held_on']}）：{broke}",
+                      "en": f"{label} decision {p['code']}: {n} rule(s) broken"})  # fmt: skip
+    grade = rt.grade_of(score)
+    summary_zh = (
+        f"平时考核 {label}：{src_zh} {base:.2f} + 潜绩 {credit:.2f} − 问责 {deduction:.2f} "
+        f"− 逾期节点 {len(late)}×{rt.overdue_per_milestone:g} − 决策程序问题 "
+        f"{problems}×{rt.per_procedure_problem:g} = {score:.2f}"
+    )
+    summary_en = (
+        f"routine {label}: {'quarterly score' if ev is not None else 'base'} {base:.2f} "
+        f"+ credit {credit:.2f} − deduction {deduction:.2f} − overdue {len(late)}"
+        f"×{rt.overdue_per_milestone:g} − procedure {problems}×{rt.per_procedure_problem:g} "
+        f"= {score:.2f}"
+    )
+    if q["share"] < rt.min_coverage:
+        grade = UNGRADED
+        summary_zh += f"；在岗仅占本季度 {q['share']:.1%}：不定等次"
+        summary_en += f"; in post {q['share']:.1%} of the quarter: not graded"
+    else:
+        summary_zh += f" → {grade}"
+        summary_en += f" → {grade}"
+    return {
+        "label": label, "share": _r(q["share"]), "base": _r(base), "credit": _r(credit),
+        "deduction": _r(deduction), "exempted": exempted,
+        "overdue": [f"{m['project_code']}:{m['name']}" for m in late],
+        "procedure_problems": problems, "score": _r(score), "grade": grade,
+        "summary": {"zh": summary_zh, "en": summary_en}, "lines": lines,
+    }  # fmt: skip
+
+
+def _grade_routine_person(inputs: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
+    """A routine (平时考核) batch entry: one quarter, the same keys as every other result."""
+    g = grade_quarter(inputs, cfg)
+    ev = inputs.get("evaluation")
+    return {
+        "person_id": inputs["person_id"], "kind": "routine", "coverage": g["share"],
+        "unit_component": None, "unit_share": 0.0,
+        "evaluation": None if ev is None else _r(float(ev)),
+        "credit": g["credit"], "deduction": g["deduction"], "exempted": g["exempted"],
+        "caps": [], "overdue": g["overdue"], "procedure_problems": g["procedure_problems"],
+        "score": g["score"], "grade_by_score": cfg.routine.grade_of(g["score"]),
+        "grade": g["grade"], "lines": [*g["lines"], g["summary"]],
+    }  # fmt: skip
+
+
 def grade_person(inputs: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
     """One person's score, grade (before the quota) and explanation, from their inputs."""
+    if inputs["kind"] == "routine":
+        return _grade_routine_person(inputs, cfg)
     lines: list[dict[str, str]] = []
 
     def say(zh: str, en: str) -> None:
@@ -145,6 +256,23 @@ def grade_person(inputs: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
         say(f"无单位得分，基础分 = 评价 {evaluation:.2f}", "no unit score: base = evaluations")
     else:
         base = math.nan
+    quarters = [grade_quarter(q, cfg) for q in inputs.get("routine", ())]
+    graded_q = [g for g in quarters if g["grade"] != UNGRADED]
+    routine_mean = sum(g["score"] for g in graded_q) / len(graded_q) if graded_q else None
+    for g in quarters:
+        lines.append(g["summary"])
+    w = cfg.routine.annual_weight
+    if routine_mean is not None and not math.isnan(base) and w > 0:
+        blended = (1 - w) * base + w * routine_mean
+        say(
+            f"结合平时考核：基础分 = {1 - w:g}×{base:.2f} + {w:g}×平时均分 {routine_mean:.2f} "
+            f"= {blended:.2f}",
+            f"with the routine record: base = {1 - w:g}×{base:.2f} + {w:g}×routine mean "
+            f"{routine_mean:.2f} = {blended:.2f}",
+        )
+        base = blended
+    overdue = overdue_milestones(inputs.get("milestones", ()), cfg)
+    lines += [_milestone_line(m, evidence_only=True) for m in overdue]
     good = bad = 0.0
     exempted: list[str] = []
     for o in inputs["outcomes"]:
@@ -184,6 +312,12 @@ def grade_person(inputs: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
         "exempted": exempted,
         "caps": [],
     }
+    if "milestones" in inputs:
+        out["overdue"] = [f"{m['project_code']}:{m['name']}" for m in overdue]
+    if "routine" in inputs:
+        out["routine"] = [{"label": g["label"], "score": g["score"], "grade": g["grade"]}
+                          for g in quarters]  # fmt: skip
+        out["routine_mean"] = None if routine_mean is None else _r(routine_mean)
     if math.isnan(base):
         say("无单位得分亦无个人评价：不定等次", "neither unit scores nor evaluations: not graded")
         return {**out, "score": None, "grade_by_score": UNGRADED, "grade": UNGRADED, "lines": lines}
@@ -210,6 +344,18 @@ def grade_person(inputs: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
         say(
             f"否决 {v['ref']}：{v['reason_zh']}，等次最高为{cap}（{grade}→{new}）",
             f"veto {v['ref']} ({v['kind']}): grade capped at {cap}",
+        )
+        grade = new
+    poor = [g["label"] for g in graded_q if g["grade"] == cfg.routine.labels[-1]]
+    cap_r = cfg.routine.poor_cap
+    if cap_r and grade != UNGRADED and len(poor) >= cfg.routine.poor_quarters:
+        caps.append({"kind": "routine", "ref": "routine:" + ",".join(poor), "cap": cap_r})
+        new = cap_grade(grade, cap_r)
+        say(
+            f"平时考核 {'、'.join(poor)} 为{cfg.routine.labels[-1]}，年度等次最高为{cap_r}"
+            f"（{grade}→{new}）",
+            f"routine quarter(s) {', '.join(poor)} graded {cfg.routine.labels[-1]}: "
+            f"grade capped at {cap_r}",
         )
         grade = new
     out["caps"] = caps

@@ -40,6 +40,7 @@ KINDS = {
     "annual": ("年度考核", "annual"),
     "term": ("任期考核", "term"),
     "special": ("专项考核", "special"),
+    "routine": ("平时考核", "routine (quarterly)"),
 }
 
 
@@ -84,6 +85,16 @@ def _gather(
             {r.person_id for r in world.records.responsibilities if r.project_code in set(projects)}
         )
         return [collect.special_inputs(world, p, label, projects, as_of) for p in people]
+    if kind == "routine":
+        lo, hi = collect.quarter_bounds(*collect.parse_quarter(label))
+        people = sorted(
+            {
+                t.person_id
+                for t in world.records.tenures
+                if t.start <= hi and (t.end is None or t.end >= lo)
+            }
+        )
+        return [collect.routine_inputs(world, p, label) for p in people]
     raise DataError(f"考核类型 '{kind}' 无效 kind must be one of {', '.join(KINDS)}")
 
 

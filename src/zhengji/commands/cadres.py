@@ -1,6 +1,6 @@
 """Commands of cadre assessment (干部考核) and warning education (警示教育).
 
-zhengji cadres assess BUNDLE --kind annual|term|special --period … --by …
+zhengji cadres assess BUNDLE --kind annual|term|special|routine --period … --by …
 zhengji cadres explain PERSON        zhengji cadres verify [BATCH]
 zhengji cadres lists [--batch N]     zhengji cadres decide PERSON --list … --decision …
 zhengji cadres feedback PERSON --out sheet.pdf
@@ -43,9 +43,14 @@ def assess(
         Path, typer.Argument(help="目录 directory with evaluations.csv (and cadres.toml)")
     ],
     by: Annotated[str, typer.Option("--by", help="经办人 who runs it")],
-    kind: Annotated[str, typer.Option(help="annual | term | special")] = "annual",
+    kind: Annotated[
+        str, typer.Option(help="年度 annual | 任期 term | 专项 special | 平时 routine")
+    ] = "annual",
     period: Annotated[
-        str, typer.Option(help="年度 year / 任期编号 tenure code / 专项编号 programme")
+        str,
+        typer.Option(
+            help="年度 year / 任期编号 tenure code / 专项编号 programme / 季度 quarter (2025-Q3)"
+        ),
     ] = "",
     projects: Annotated[str, typer.Option(help="专项项目 project codes, comma-separated")] = "",
     as_of: Annotated[str | None, typer.Option(help="截至日期 as-of date (YYYY-MM-DD)")] = None,
