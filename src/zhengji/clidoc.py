@@ -54,13 +54,18 @@ def _command(cmd: Any, path: str) -> list[str]:
             rows.append((names, default, p.help or ""))
     if rows:
         out += ["| argument / option | default | meaning |", "| --- | --- | --- |"]
-        out += [f"| `{n}` | {f'`{d}`' if d else ''} | {h} |" for n, d, h in rows]
+        out += [f"| `{n}` | {f'`{d}`' if d else ''} | {_cell(h)} |" for n, d, h in rows]
         out.append("")
     return out
 
 
 def _plain(value: Any) -> Any:
     return getattr(value, "value", value)
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: a ``|`` in a help text would split the cell."""
+    return text.replace("|", "\\|")
 
 
 if __name__ == "__main__":
