@@ -1,0 +1,327 @@
+"""Eco pages: the numbers on the page are the core's for the same inputs (balances, unit
+aggregates, GEP accounts), the reporter's scope, the statement (HTML, JSON, PDF), escaping of
+user-supplied names, the eco anti-fraud findings, and the dashboard in Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+from tests.web.access_eco import BJ_HOLDER, JK_HOLDER
+from tests.web.conftest import Client, World, browser_login, shot
+
+from zhengji.eco import service as sv
+from zhengji.eco.gep import default_prices
+from zhengji.eco.importer import gep_accounts, gep_inputs
+from zhengji.eco.indicators import account_rows, gep_rows
+from zhengji.store.schema_eco import EcoEntryRow
+from zhengji.store.schema_web import AuditRow
+from zhengji.web.routes.eco import PAGE_SIZE
+
+AS_OF = "2025-12-31"
+# the pages read ?as_of=DATE as the end of that day in Beijing, as `zhengji eco score --as-of`
+END = dt.datetime(2025, 12, 31, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def _core(world: World) -> tuple[Any, dict[str, Any], dict[str, tuple[str, str, str]]]:
+    with world.store.transaction() as s:
+        _, rb = sv.current_rulebook(s)
+        return rb, sv.holder_balances(s, rb, END), sv.holder_units(s)
+
+
+def _obs(rows: list[Any]) -> dict[tuple[str, str], float]:
+    return {(r.unit_id, r.indicator_id): r.value for r in rows}
+
+
+def test_county_dashboard_equals_the_core(world: World, clients: dict[str, Client]) -> None:
+    d = clients["assessor"].get(f"/eco.json?as_of={AS_OF}").json()
+    rb, bal, holders = _core(world)
+    obs = _obs(account_rows(holders, bal, rb, AS_OF))
+    counties = sorted({c for _, _, c in holders.values()})
+    assert [u["unit_id"] for u in d["units"]] == counties and len(counties) == 10
+    for u in d["units"]:
+        cid = u["unit_id"]
+        assert u["participation"] == pytest.approx(obs[(cid, "eco_participation")], abs=1e-9)
+        assert u["mean_score"] == pytest.approx(obs[(cid, "eco_mean_score")], abs=1e-9)
+        for dim, v in u["by_dimension"].items():
+            assert v == pytest.approx(obs[(cid, f"eco_points_{dim}")], abs=1e-9)
+        members = [h for h, c in holders.items() if c[2] == cid]
+        assert u["holders"] == len(members)
+        tiers: dict[str, int] = {}
+        for h in members:
+            t = str(bal[h].tier if h in bal else 0)
+            tiers[t] = tiers.get(t, 0) + 1
+        assert u["tiers"] == tiers
+    assert d["units"][0]["mean_score"] > 0 and d["synthetic"] is True
+    assert [s["name"] for s in d["chart"]["series"]] == [x.name for x in rb.dimensions]
+    assert d["chart"]["categories"] == [u["name"] for u in d["units"]]
+    assert "江口县" in d["chart"]["categories"]
+    # GEP per county and year, from the stored inputs at the built-in price table
+    jk = {r["year"]: r for r in d["gep"] if r["unit_id"] == "jiangkou"}
+    assert sorted(jk) == ["2021", "2022", "2023", "2024", "2025"]
+    assert jk["2021"]["growth"] is None and jk["2022"]["growth"] is not None
+    assert d["findings"] is None  # no eco screen recorded in this world
+    html = clients["assessor"].get(f"/eco?as_of={AS_OF}", html=True).text
+    assert "梵净生态账户" in html and "示例数据（模拟）" in html and 'data-eco-chart="bars"' in html
+    assert "/static/eco.js" in html
+    en = clients["assessor"].get(f"/eco?as_of={AS_OF}&lang=en", html=True).text
+    assert "Eco accounts and GEP" in en and "Two-way conversion" in en
+    assert clients["assessor"].get("/eco.json?lang=en").json()["dimensions"][0]["name"] == (
+        rb.dimensions[0].name_en
+    )
+
+
+def test_drill_down_to_a_township_and_a_village(world: World, clients: dict[str, Client]) -> None:
+    rb, bal, holders = _core(world)
+    obs = _obs(account_rows(holders, bal, rb, AS_OF))
+    t = clients["admin"].get(f"/eco/units/jiangkou_t1.json?as_of={AS_OF}").json()
+    assert t["level"] == "township" and [x["unit_id"] for x in t["trail"]] == [
+        "jiangkou",
+        "jiangkou_t1",
+    ]
+    villages = sorted({c[0] for c in holders.values() if c[1] == "jiangkou_t1"})
+    assert [c["unit_id"] for c in t["children"]] == villages
+    for c in t["children"]:
+        assert c["mean_score"] == pytest.approx(obs[(c["unit_id"], "eco_mean_score")])
+    assert t["unit"]["participation"] == pytest.approx(obs[("jiangkou_t1", "eco_participation")])
+    v = clients["admin"].get(f"/eco/units/jiangkou_t1_v2.json?as_of={AS_OF}").json()
+    assert v["level"] == "village" and v["children"] == []
+    expect = sorted(h for h, c in holders.items() if c[0] == "jiangkou_t1_v2")
+    assert [h["holder_id"] for h in v["holders"]] == expect and len(expect) == 5
+    for h in v["holders"]:
+        assert h["points"] == (bal[h["holder_id"]].points if h["holder_id"] in bal else 0)
+    c = clients["admin"].get(f"/eco/units/jiangkou.json?as_of={AS_OF}").json()
+    assert c["level"] == "county" and len(c["children"]) == 5 and c["gep"]
+    assert clients["admin"].get("/eco/units/nowhere.json").status_code == 404
+
+
+def test_a_reporter_sees_only_their_county(clients: dict[str, Client]) -> None:
+    rep = clients["rep_jiangkou"]
+    d = rep.get(f"/eco.json?as_of={AS_OF}").json()
+    assert [u["unit_id"] for u in d["units"]] == ["jiangkou"]
+    assert {r["unit_id"] for r in d["gep"]} == {"jiangkou"}
+    h = rep.get("/eco/holders.json?page=1").json()
+    assert h["total"] > 0 and all(x["county_id"] == "jiangkou" for x in h["holders"])
+    assert rep.get("/eco/holders.json?q=bijiang").json()["total"] == 0
+    g = rep.get("/eco/gep.json").json()
+    assert {u["unit_id"] for u in g["units"]} == {"jiangkou"}
+    assert {r["unit_id"] for r in g["summary"]} == {"jiangkou"}
+    # a village of another county, and its holder, are refused; the reporter's own are not
+    assert rep.get("/eco/units/bijiang_t2_v3.json").status_code == 403
+    assert rep.get("/eco/units/jiangkou_t2_v3.json").status_code == 200
+    assert rep.get(f"/eco/holders/{BJ_HOLDER}/statement.pdf").status_code == 403
+    for other in ("org", "centre_jiangkou", "cadre_p064", "gw_jiangkou", "med_jiangkou"):
+        assert clients[other].get("/eco.json").status_code == 403
+        assert clients[other].get(f"/eco/holders/{JK_HOLDER}.json").status_code == 403
+
+
+def test_holder_list_search_and_pages(world: World, clients: dict[str, Client]) -> None:
+    _, bal, holders = _core(world)
+    c = clients["inspector"]
+    d = c.get(f"/eco/holders.json?as_of={AS_OF}").json()
+    assert d["total"] == len(holders) and d["pages"] == math.ceil(len(holders) / PAGE_SIZE)
+    ids = sorted(holders)
+    assert [h["holder_id"] for h in d["holders"]] == ids[:PAGE_SIZE]
+    p2 = c.get(f"/eco/holders.json?as_of={AS_OF}&page=2").json()
+    assert [h["holder_id"] for h in p2["holders"]] == ids[PAGE_SIZE : 2 * PAGE_SIZE]
+    for h in p2["holders"]:
+        b = bal.get(h["holder_id"])
+        assert (h["points"], h["tier"]) == ((b.points, b.tier) if b else (0, 0))
+    q = c.get("/eco/holders.json?q=SINAN_T3_V2").json()  # part of a village id, any case
+    assert q["total"] == sum(1 for x in holders.values() if x[0] == "sinan_t3_v2") == 5
+    by_unit = c.get("/eco/holders.json?unit=sinan_t3").json()
+    assert by_unit["total"] == sum(1 for x in holders.values() if x[1] == "sinan_t3")
+    html = c.get("/eco/holders?q=sinan_t3_v2", html=True).text
+    assert "demo-sinan_t3_v2-001" in html and 'rel="next"' not in html
+
+
+def _reversed_holder(world: World) -> tuple[str, int, int]:
+    with world.store.transaction() as s:
+        row = s.execute(
+            select(EcoEntryRow.holder_id, EcoEntryRow.id, EcoEntryRow.reverses_id)
+            .where(EcoEntryRow.kind == "reversal")
+            .order_by(EcoEntryRow.id)
+            .limit(1)
+        ).one()
+    return str(row[0]), int(row[1]), int(row[2])
+
+
+def test_statement_equals_the_service(world: World, clients: dict[str, Client]) -> None:
+    rb, bal, _ = _core(world)
+    hid, rev_id, award_id = _reversed_holder(world)
+    d = clients["admin"].get(f"/eco/holders/{hid}.json?as_of={AS_OF}").json()
+    b = bal[hid]
+    assert (d["points"], d["tier"], d["pending"]) == (b.points, b.tier, b.pending)
+    assert d["benefit"]["credit_limit"] == b.benefit.credit_limit
+    assert d["benefit"]["rate"] == b.benefit.rate and d["benefit"]["base_rate"] == rb.base_rate
+    assert {x["id"]: x["points"] for x in d["by_dimension"]} == {
+        x.id: b.by_dimension.get(x.id, 0) for x in rb.dimensions
+    }
+    with world.store.transaction() as s:
+        posts = sv.postings(s, [hid])
+    assert [e["id"] for e in d["entries"]] == [p.id for p in posts]
+    by_id = {e["id"]: e for e in d["entries"]}
+    assert by_id[award_id]["state"] == "reversed" and by_id[award_id]["reversed_by"] == rev_id
+    assert by_id[rev_id]["reverses_id"] == award_id and by_id[rev_id]["points"] < 0
+    upheld = [o for o in by_id[award_id]["objections"] if o["upheld"]]
+    assert upheld and upheld[0]["ruled"]
+    award = by_id[award_id]
+    assert award["inspector_id"].startswith("demo-insp-") and award["photo_ref"]
+    assert award["location"] and award["evidence_at"] and award["objection_until"]
+    assert d["name"] and d["synthetic"] is True
+    counted = [e for e in d["entries"] if e["state"] == "counted"]
+    assert all(e["signed_by"] for e in counted)
+    html = clients["admin"].get(f"/eco/holders/{hid}?as_of={AS_OF}", html=True).text
+    assert "生态存折" in html and f'id="points">{b.points}' in html
+    assert f"/eco/holders/{hid}/statement.pdf?as_of={AS_OF}" in html
+    with world.store.transaction() as s:
+        audited = s.scalars(
+            select(AuditRow.target).where(AuditRow.action == "read:eco_holder")
+        ).all()
+    assert any(f"holder_id={hid}" in t for t in audited)
+
+
+def test_statement_pdf(world: World, clients: dict[str, Client]) -> None:
+    r = clients["rep_jiangkou"].get(f"/eco/holders/{JK_HOLDER}/statement.pdf?as_of={AS_OF}")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF") and len(r.content) > 5000
+    assert "attachment" in r.headers["content-disposition"]
+    with world.store.transaction() as s:
+        audited = s.scalars(
+            select(AuditRow.actor).where(AuditRow.action == "read:eco_statement")
+        ).all()
+    assert "rep_jiangkou" in audited
+    h = clients["rep_jiangkou"].get(f"/eco/holders/{JK_HOLDER}/statement.html?as_of={AS_OF}")
+    assert h.status_code == 200 and h.headers["content-type"].startswith("text/html")
+    assert "生态存折" in h.text and "示例数据（模拟）" in h.text and "<script" not in h.text
+    assert "default-src 'none'" in h.headers["content-security-policy"]
+
+
+def test_gep_page_equals_the_accounts(world: World, clients: dict[str, Client]) -> None:
+    prices = default_prices()
+    with world.store.transaction() as s:
+        accs, gdp = gep_accounts(gep_inputs(s), prices)
+    d = clients["admin"].get("/eco/gep.json?year=2024").json()
+    assert d["year"] == "2024" and d["years"] == ["2021", "2022", "2023", "2024", "2025"]
+    assert d["prices"]["version"] == prices.version
+    core = {(a.unit_id, a.year): a for a in accs}
+    assert len(d["units"]) == 10
+    for u in d["units"]:
+        a = core[(u["unit_id"], "2024")]
+        assert u["gep_yi"] == pytest.approx(a.total() / 1e8)
+        assert u["prices_version"] == a.prices_version == prices.version
+        for k in ("material", "regulating", "cultural"):
+            assert u["accounts_yi"][k] == pytest.approx(a.total(k) / 1e8)
+        for line, ln in zip(u["lines"], a.lines, strict=True):
+            assert line["service"] == ln.service and line["value_yuan"] == ln.value
+            assert line["quantity"] == ln.quantity.value and line["price"] == ln.price.value
+        series = {y: core[(u["unit_id"], y)].total() for y in d["years"]}
+        derived = {
+            r.indicator_id: r.value
+            for r in gep_rows(u["unit_id"], series, gdp[u["unit_id"]])
+            if r.period == "2024"
+        }
+        assert u["growth"] == pytest.approx(derived["eco_gep_growth"])
+        assert u["gep_gdp_ratio"] == pytest.approx(derived["eco_gep_gdp_ratio"])
+        assert u["two_way"] == pytest.approx(derived["eco_gep_two_way"])
+        assert u["two_way_conversion"] is (derived["eco_gep_two_way"] > 0)
+    html = clients["admin"].get("/eco/gep?year=2024", html=True).text
+    assert "生态产品总值核算" in html and prices.version in html and "LY/T 1721-2008" in html
+    assert clients["admin"].get("/eco/gep.json?year=1999").status_code == 422
+
+
+def test_user_supplied_names_come_back_escaped(world: World, clients: dict[str, Client]) -> None:
+    name = "<script>alert('eco')</script>"
+    village = "jiangkou_t5_<img src=x onerror=alert(1)>"
+    with world.store.transaction() as s:
+        sv.add_holder(s, "xss-holder-1", "household", village, "jiangkou_t5", "jiangkou", name=name)
+    page = clients["admin"].get("/eco/holders/xss-holder-1", html=True)
+    assert page.status_code == 200
+    assert "<script>alert('eco')" not in page.text and "&lt;script&gt;" in page.text
+    assert "<img src=x" not in page.text
+    assert clients["admin"].get("/eco/holders/xss-holder-1.json").json()["name"] == name
+    unit = clients["rep_jiangkou"].get(f"/eco/units/{quote(village)}", html=True)
+    assert unit.status_code == 200 and "<img src=x" not in unit.text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in unit.text
+    town = clients["admin"].get("/eco/units/jiangkou_t5", html=True).text
+    assert "<img src=x" not in town and "jiangkou_t5_&lt;img src=x" in town
+
+
+def test_eco_findings_are_linked(tmp_path: Path) -> None:
+    """``eco_findings`` reads the newest screen with eco signals, flagged ones this user may see."""
+    from zhengji.eco.screen import record_findings
+    from zhengji.integrity.findings import Finding
+    from zhengji.scheme import parse_scheme
+    from zhengji.store import Store
+    from zhengji.web.routes.eco import eco_findings
+
+    scheme = parse_scheme(
+        '[scheme]\nid = "eco_t"\nname = "生态"\n\n[[pillars]]\nid = "e"\nname = "生态"\n'
+        'parent = "index"\n\n[[indicators]]\nid = "eco_mean_score"\nname = "户均"\n'
+        'parent = "e"\nsource = "derived"\n',
+        "eco-t.toml",
+    )
+
+    def f(unit: str, check: str, severity: str) -> Finding:
+        nan = float("nan")
+        return Finding(
+            unit, "eco_awards/x", ("2025",), check, 1.0, 0.0, nan, severity, {}, "中", "en"
+        )
+
+    store = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
+    try:
+        with store.transaction() as s:
+            assert eco_findings(s, lambda u: True) is None
+            sid = record_findings(
+                s,
+                scheme,
+                [
+                    f("jiangkou", "eco_burst", "high"),
+                    f("bijiang", "eco_device_shared", "medium"),
+                    f("jiangkou", "eco_tier_bunching", "info"),
+                ],
+            )
+        with store.transaction() as s:
+            every = eco_findings(s, lambda u: True)
+            mine = eco_findings(s, lambda u: u == "*jiangkou")  # units not in this store: *…
+    finally:
+        store.close()
+    assert every is not None and every["screen_id"] == sid
+    assert {x["check"] for x in every["findings"]} == {"eco_burst", "eco_device_shared"}
+    assert mine is not None and [x["check"] for x in mine["findings"]] == ["eco_burst"]
+    assert mine["by_unit"] == {"*jiangkou": 1}
+
+
+def test_dashboard_and_statement_in_the_browser(page: Any, world: World) -> None:
+    hosts: list[str] = []
+    page.on("request", lambda r: hosts.append(r.url.split("/")[2]))
+    browser_login(page, "admin")
+    page.goto(f"/eco?as_of={AS_OF}")
+    page.wait_for_selector("#eco-dims-chart[data-drawn]")
+    assert page.locator("#eco-dims-chart svg path").count() > 30  # 10 counties × 5 dimensions
+    assert page.get_by_role("heading", name="梵净生态账户与生态产品总值").is_visible()
+    assert page.get_by_text("示例数据（模拟）").first.is_visible()
+    assert page.locator("table.eco-units tr[data-unit=jiangkou] th a").inner_text() == "江口县"
+    font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
+    assert "Noto Sans CJK SC" in font
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '生态账户')")
+    shot(page, "eco-01-dashboard")
+    page.locator("table.eco-units tr[data-unit=jiangkou] th a").click()
+    page.wait_for_selector("#eco-dims-chart[data-drawn]")
+    assert page.get_by_role("heading", name="江口县").is_visible()
+    assert page.url.endswith(f"/eco/units/jiangkou?as_of={AS_OF}")  # the date is kept
+    shot(page, "eco-02-county")
+    page.goto(f"/eco/holders/{JK_HOLDER}?as_of={AS_OF}")
+    assert page.get_by_role("heading", name="生态存折").is_visible()
+    _, bal, _ = _core(world)
+    b = bal.get(JK_HOLDER)
+    assert page.locator("#points").inner_text().startswith(str(b.points if b else 0))
+    assert page.locator("#statement-pdf").get_attribute("href").endswith(f"as_of={AS_OF}")
+    shot(page, "eco-03-statement")
+    assert set(hosts) == {world.base.split("/")[2]}
+    assert not page.errors, page.errors
