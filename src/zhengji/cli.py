@@ -368,9 +368,12 @@ def demo(
         task = prog.add_task("生成模拟数据 building the synthetic world…", total=None)
         bundle_dir = build_world(out / "bundle", seed=seed)
         prog.remove_task(task)
+        # records whose derived indicators the schemes weigh first, then the runs, then what
+        # needs the runs (zhengji.demo.populate)
+        records = _demo_records(db_url, seed, out, prog, bundle_dir)
         result = run_bundle(bundle_dir, db_url=db_url, store=True, progress=prog)
         towns = run_bundle(bundle_dir / "townships", db_url=db_url, store=True, progress=prog)
-        records = _demo_records(db_url, seed, out, prog)
+        records = _demo_records(db_url, seed, out, prog, None, records)
         _demo_uncertainty(db_url, result.run_id, prog)
     console.print(f"[bold yellow]{SYNTHETIC_LABEL}[/]")
     _print_ranking(result.assessment, result.scheme)
@@ -402,15 +405,23 @@ def _demo_uncertainty(db_url: str, run_id: int | None, prog: Progress) -> None:
     prog.remove_task(task)
 
 
-def _demo_records(db_url: str, seed: int, out: Path, prog: Progress) -> Any:
-    from zhengji.demo.populate import populate_records
+def _demo_records(
+    db_url: str, seed: int, out: Path, prog: Progress, bundle_dir: Path | None, done: Any = None
+) -> Any:
+    """Before the runs (``bundle_dir`` given): the inputs of the derived indicators; after."""
+    from zhengji.demo.populate import populate_inputs, populate_records
     from zhengji.store import Store
 
     task = prog.add_task("", total=None)
     with Store.open(db_url) as st:
-        records = populate_records(
-            st, seed, out, step=lambda label: prog.update(task, description=f"{label}…")
-        )
+
+        def step(label: str) -> None:
+            prog.update(task, description=f"{label}…")
+
+        if bundle_dir is not None:
+            records = populate_inputs(st, seed, bundle_dir, step)
+        else:
+            records = populate_records(st, seed, out, step, done)
     prog.remove_task(task)
     return records
 
@@ -470,6 +481,14 @@ def _demo_summaries(records: Any, bundle_dir: Path, db_url: str, out: Path) -> N
             f"梵净生态账户 eco accounts: {eco.holders} 户 holders, {eco.awards} 笔积分 awards, "
             f"{eco.reversals} 笔冲正 reversals, {eco.open_objections} 件异议待裁 open objections; "
             f"生态产品总值 GEP inputs: {eco.gep_inputs}"
+        )
+    derived, survey = records.summaries.get("derived"), records.summaries.get("survey_screen")
+    if derived is not None and survey is not None:
+        console.print(
+            f"派生指标 derived indicators: {derived.rows} 行 rows (接诉即办、群众评议、网格、"
+            f"生态账户、GEP) 已在考核前写入数据包 added to the bundles before the runs; "
+            f"群众评议核查 survey signals: {sum(f.severity != 'info' for f in survey.findings)} "
+            f"项疑点 flagged, recorded as screen {survey.screen_id}"
         )
     with Store.open(db_url) as st:
         rows = ranking_rows(st)

@@ -103,7 +103,8 @@ def test_scheme_sensitivity_and_an_inert_choice(demo: Bundle) -> None:
 def test_remove_one_pillar_equals_rebuilding_with_weight_zero(demo: Bundle) -> None:
     nominal = assess(demo.scheme, demo.panel)
     out = {r.pillar_id: r for r in remove_one(demo.scheme, demo.panel)}
-    assert set(out) == {p.id for p in demo.scheme.pillars if p.parent == demo.scheme.index.id}
+    assert set(out) == {p.id for p in demo.scheme.pillars}  # sub-pillars too (eco_value, …)
+    assert out["grassroots"].parent_id == "foundations"
     pid = "livelihood"
     pillars = [
         p.model_copy(update={"weight": 0.0}) if p.id == pid else p for p in demo.scheme.pillars

@@ -12,6 +12,7 @@ import pytest
 from zhengji.bundle import load_bundle
 from zhengji.demo import SYNTHETIC_LABEL, build_world
 from zhengji.demo.catalogue import GDP_TARGET, PROXY_SPECS
+from zhengji.demo.derived import FROM_RECORDS
 from zhengji.demo.world import (
     FALSIFIED_INFLATION,
     GDP_INFLATION,
@@ -110,8 +111,11 @@ def test_five_periods_and_every_variable_has_data(world: Path) -> None:
     obs = _rows(world / "observations.csv")
     periods = sorted({o["period"] for o in obs})
     assert periods == ["2021", "2022", "2023", "2024", "2025"]
-    variables = [i.id for i in scheme.indicators] + [d.id for d in scheme.denominators]
-    assert len(scheme.indicators) == 32  # 30 + the two derived accountability indicators
+    # the indicators derived from the store's records are added by `zhengji demo`, not here
+    variables = [i.id for i in scheme.indicators if i.id not in FROM_RECORDS]
+    variables += [d.id for d in scheme.denominators]
+    assert len(scheme.indicators) == 39  # 30 + 2 derived accountability + 7 from records
+    assert set(FROM_RECORDS) <= {i.id for i in scheme.indicators}
     assert {p.id for p in PROXY_SPECS} <= {d.id for d in scheme.denominators}  # not scored
     seen = Counter((o["indicator_id"], o["period"]) for o in obs)
     for var in variables:
@@ -122,7 +126,7 @@ def test_five_periods_and_every_variable_has_data(world: Path) -> None:
     assert len(obs) == expected_cells - 4  # the four deliberate gaps
     sources = {o["indicator_id"]: o["source"] for o in obs}
     for ind in scheme.indicators:
-        assert sources[ind.id] == ind.source
+        assert ind.id in FROM_RECORDS or sources[ind.id] == ind.source
 
 
 def test_outlier_and_gap_in_latest_period(world: Path) -> None:

@@ -63,9 +63,10 @@ def test_xlsx_report_of_the_demo(demo: tuple[Assessment, Scheme], tmp_path: Path
     ]
     assert wb[SHEET_NAMES["ranking"]].max_row == 11
     assert wb[SHEET_NAMES["contributions"]].max_row == 11
-    assert wb[SHEET_NAMES["contributions"]].max_column == 3 + 32 + 1  # + synthetic label
+    # + synthetic label; 39 indicators (7 derived from records, absent from the bare bundle)
+    assert wb[SHEET_NAMES["contributions"]].max_column == 3 + 39 + 1
     assert all(wb[s].max_row == 11 for s in stages)
-    assert wb[SHEET_NAMES["scheme"]].max_row == 33
+    assert wb[SHEET_NAMES["scheme"]].max_row == 40  # header + 39 indicators
     assert wb[SHEET_NAMES["vetoes"]].max_row == 1 + len(a.vetoes) == 2
     assert wb[SHEET_NAMES["treatments"]].max_row == 1 + len(a.treatments)
     names = {r[3] for r in wb[SHEET_NAMES["ranking"]].iter_rows(min_row=2, values_only=True)}

@@ -7,7 +7,9 @@ of 60 sampled households per township. Every unit has an invented "quality" that
 response times, on-time completion and citizens' satisfaction, so the monthly ranking has
 something to show. ``ranking_rows(store, month)`` is the 接诉即办 table ``zhengji demo`` prints.
 One township (``PLANTED_SURVEY_UNIT``) gets an organised block of identical votes from one
-network in one 10-minute slot, which the survey integrity signals must catch.
+network in one 10-minute slot, which the survey integrity signals must catch;
+``screen_survey(store)`` stores those signals as integrity findings for review (after the
+township bundle is imported, so the townships are the assessment's units).
 """
 
 from __future__ import annotations
@@ -37,7 +39,13 @@ from zhengji.voice import catalogue
 from zhengji.voice.facts import monthly_table
 from zhengji.voice.limits import default_limits, is_workday
 from zhengji.voice.metrics import ranking
-from zhengji.voice.surveys import DEFAULT_ITEMS, create_survey, token_hash
+from zhengji.voice.surveys import (
+    DEFAULT_ITEMS,
+    SurveyScreen,
+    create_survey,
+    record_signals,
+    token_hash,
+)
 from zhengji.voice.units import Unit, register_units
 
 __all__ = [
@@ -50,6 +58,7 @@ __all__ = [
     "demo_units",
     "populate",
     "ranking_rows",
+    "screen_survey",
 ]
 
 CITY = "tongren"
@@ -434,6 +443,19 @@ def _survey(s: Any, units: list[Unit], seed: int) -> int:
     )
     s.connection().execute(_core(VoiceVoteRow), sorted(votes, key=lambda r: str(r["id"])))
     return len(votes)
+
+
+def screen_survey(store: Store) -> SurveyScreen:
+    """Store the demo survey's integrity signals as findings under the township scheme (its
+    falsification veto applies on confirmation); a second call finds them stored and adds
+    nothing."""
+    from importlib import resources
+
+    from zhengji.scheme import parse_scheme
+
+    text = resources.files("zhengji.demo").joinpath("scheme_township.toml").read_text("utf-8")
+    with store.transaction() as s:
+        return record_signals(s, SURVEY_CODE, parse_scheme(text, source="scheme_township.toml"))
 
 
 def ranking_rows(

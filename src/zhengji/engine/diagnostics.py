@@ -55,8 +55,10 @@ def main_effect(x: FloatArray, y: FloatArray) -> float:
     """Correlation ratio ``Var(E[y|x]) / Var(y)`` by a cubic B-spline smoother (see module)."""
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = np.asarray(x)[ok], np.asarray(y)[ok]
+    if x.size < 3:  # e.g. an indicator without any value
+        return 0.0
     vy = float(np.var(y))
-    if x.size < 3 or vy == 0 or np.ptp(x) == 0:
+    if vy == 0 or np.ptp(x) == 0:
         return 0.0
     distinct = np.unique(x).size
     if distinct < 12:
@@ -143,6 +145,8 @@ def cronbach_alpha(X: FloatArray | None = None, cov: FloatArray | None = None) -
 def pca(X: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Eigenvalues (descending) of the correlation matrix and the first component's loadings."""
     rows = X[np.isfinite(X).all(axis=1)]
+    if rows.shape[0] < 3:  # e.g. an indicator without any value: no complete row
+        return np.array([]), np.array([])
     sd = rows.std(axis=0)
     rows = rows[:, sd > 0]
     if rows.shape[0] < 3 or rows.shape[1] < 2:

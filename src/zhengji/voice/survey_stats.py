@@ -145,6 +145,7 @@ def integrity_signals(
     networks: NDArray[np.int64],
     *,
     min_seconds_per_item: float = 2.0,
+    min_block: int = 5,
 ) -> list[Finding]:
     """Signs that a unit's votes were organised rather than given, one finding per unit and
     check, with p-values (the caller runs ``with_qvalues`` over the whole screen):
@@ -156,7 +157,10 @@ def integrity_signals(
     - ``network``: the commonest network tag vs its share elsewhere (Bonferroni over tags).
 
     ``slots``: a global 10-minute slot number per vote; ``durations`` NaN when unknown;
-    ``networks`` −1 when unknown.
+    ``networks`` −1 when unknown. A burst or network count below ``min_block`` gets p = 1:
+    organising votes takes more than a handful, and two people of one household voting from
+    their home network in the same evening are no flood (with 16-bit network tags, two of 40
+    votes sharing one is otherwise "significant").
     """
     units = np.asarray(unit_ids)
     a = np.asarray(answers)
@@ -196,7 +200,7 @@ def integrity_signals(
                 period,
                 "burst",
                 peak,
-                1 - (1 - p_one) ** n_slots if p_one < 1 else 1.0,
+                1 - (1 - p_one) ** n_slots if p_one < 1 and peak >= min_block else 1.0,
                 {"n": n, "peak": peak, "rate": lam},
                 f"10 分钟内集中提交 {peak} 份（平均 {lam:.2f}）q={{q}}。",
                 f"{peak} votes in one 10-minute slot (mean {lam:.2f}), q={{q}}.",
@@ -227,7 +231,7 @@ def integrity_signals(
             others = networks[(~m) & (networks >= 0)]
             n_tags = max(1, len(np.unique(networks[networks >= 0])))
             p0 = (float((others == top).sum()) + 1) / (len(others) + n_tags)
-            p = float(stats.binom.sf(xt - 1, nt, p0)) * len(tags)
+            p = float(stats.binom.sf(xt - 1, nt, p0)) * len(tags) if xt >= min_block else 1.0
             out.append(
                 _finding(
                     unit,

@@ -18,6 +18,7 @@ tests check each point):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -31,13 +32,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhengji.bundle.model import ObservationRow
 from zhengji.errors import DataError
-from zhengji.integrity.findings import Finding
+from zhengji.integrity.findings import Finding, with_qvalues
+from zhengji.scheme.model import Scheme
+from zhengji.store.findings import list_findings, record_screen
+from zhengji.store.schema import FindingRow, UnitRecord
 from zhengji.store.schema_voice import (
     VoiceSurveyIssuanceRow,
     VoiceSurveyRow,
@@ -57,6 +61,7 @@ from zhengji.voice.survey_stats import (
 __all__ = [
     "DEFAULT_ITEMS",
     "Survey",
+    "SurveyScreen",
     "TokenError",
     "cast_vote",
     "create_survey",
@@ -66,6 +71,7 @@ __all__ = [
     "network_tag",
     "normalise_token",
     "observation_rows",
+    "record_signals",
     "results",
     "signals",
     "token_hash",
@@ -412,6 +418,92 @@ def signals(session: Session, code: str) -> list[Finding]:
         dur,
         net,
     )
+
+
+@dataclass(frozen=True)
+class SurveyScreen:
+    """A survey's integrity signals as stored for review (``zhengji survey screen``).
+
+    ``recorded`` is False when the same signals were already stored: re-screening an unchanged
+    survey points at the earlier screen instead of adding a duplicate.
+    """
+
+    screen_id: int
+    findings: tuple[Finding, ...]
+    recorded: bool
+
+
+def _named(session: Session, found: Sequence[Finding]) -> list[Finding]:
+    """Put the township's name in front of each summary, so a reviewer reading the findings
+    list sees where without looking the id up."""
+    names = dict(session.execute(select(VoiceUnitRow.id, VoiceUnitRow.name)).all())
+    out = []
+    for f in found:
+        name = names.get(f.unit_id, f.unit_id)
+        out.append(
+            dataclasses.replace(
+                f,
+                summary_zh=f"{name}（{f.unit_id}）群众评议：{f.summary_zh}",
+                summary_en=f"{f.unit_id} survey: {f.summary_en}",
+            )
+        )
+    return out
+
+
+def _key(scope: str, check: str, stat: float | None, p: float | None) -> tuple[str, ...]:
+    def num(x: float | None) -> str:
+        return "nan" if x is None or x != x else f"{x:.12g}"
+
+    return (scope, check, num(stat), num(p))
+
+
+def record_signals(session: Session, code: str, scheme: Scheme) -> SurveyScreen:
+    """Store a survey's integrity signals as one integrity screen, as the eco anti-fraud
+    signals are (:func:`zhengji.eco.screen.record_findings`), so the office reviews them in
+    the findings workflow (explain, confirm → the scheme's falsification veto, dismiss,
+    withdraw). Townships not in the assessment's units become scopes ``*…`` (reviewable, not
+    confirmable). Q-values are over this survey's tests.
+
+    Idempotent for unchanged votes: when the latest screen of this survey holds the same
+    findings, nothing is added and that screen is returned.
+    """
+    survey = get_survey(session, code)
+    raw = signals(session, code)
+    if not raw:
+        raise DataError(
+            f"评议 '{code}' 尚无投票 survey '{code}' has no votes yet: screen it once voting "
+            "has closed"
+        )
+    known = set(session.scalars(select(UnitRecord.id)))
+    found = [
+        f if f.unit_id in known else dataclasses.replace(f, unit_id=f"*{f.unit_id}")
+        for f in _named(session, with_qvalues(raw))
+    ]
+    indicator = f"survey:{survey.code}"
+    last = session.scalar(
+        select(func.max(FindingRow.screen_id)).where(FindingRow.indicator_id == indicator)
+    )
+    if last is not None:
+        before = sorted(
+            _key(f.unit_id, f.check, f.statistic, f.p_value) for f in list_findings(session, last)
+        )
+        now = sorted(_key(f.unit_id, f.check, f.statistic, f.p_value) for f in found)
+        if before == now:
+            return SurveyScreen(int(last), tuple(found), False)
+    sid = record_screen(
+        session,
+        scheme,
+        found,
+        None,
+        [
+            {
+                "check": "survey",
+                "survey": survey.code,
+                "note": "群众评议真实性信号 mass-evaluation survey integrity signals",
+            }
+        ],
+    )
+    return SurveyScreen(sid, tuple(found), True)
 
 
 _: Any = None
