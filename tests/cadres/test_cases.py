@@ -68,3 +68,19 @@ def test_exempted_case_is_never_disclosed(demo: Demo) -> None:
         code = next(c.code for c in cases.cases(s) if "容错免责" in c.tags)
     with pytest.raises(DataError, match="容错免责"), demo.store.transaction() as s:
         cases.disclose(s, code, "disclose", "审核人", "理由")
+
+
+def test_only_a_case_on_the_public_list_is_withdrawn(demo: Demo) -> None:
+    """Withdrawing (撤回) a case nobody disclosed is refused by the core, for the CLI and the
+    web alike, and nothing is recorded."""
+    from zhengji.cadres import views
+
+    with demo.store.transaction() as s:
+        on_list = views.disclosed_codes(s)
+        code = next(c.code for c in cases.cases(s) if c.code not in on_list)
+        before = len(views.disclosure_history(s, code))
+    with pytest.raises(DataError, match="不在曝光台上"), demo.store.transaction() as s:
+        cases.disclose(s, code, "withdraw", "审核人", "理由")
+    with demo.store.transaction() as s:
+        assert len(views.disclosure_history(s, code)) == before == 0
+        assert views.disclosed_codes(s) == on_list

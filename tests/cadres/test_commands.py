@@ -36,7 +36,8 @@ def copy(demo: Demo, tmp_path: Path) -> tuple[Path, str]:
 def test_explain_lists_decide_verify(demo: Demo, copy: tuple[Path, str]) -> None:
     root, db = copy
     mover = demo.summary.mover  # type: ignore[attr-defined]
-    r = zhengji("cadres", "explain", mover, "--json", cwd=root, db=db)
+    term = str(demo.summary.term_batch)  # type: ignore[attr-defined]
+    r = zhengji("cadres", "explain", mover, "--batch", term, "--json", cwd=root, db=db)
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["kind"] == "term" and any("形象工程" in x["zh"] for x in data["result"]["lines"])
@@ -53,8 +54,9 @@ def test_explain_lists_decide_verify(demo: Demo, copy: tuple[Path, str]) -> None
     assert r.exit_code == 0, r.stdout + r.stderr
 
 
-def test_assess_bundle_and_bad_csv(copy: tuple[Path, str]) -> None:
+def test_assess_bundle_and_bad_csv(demo: Demo, copy: tuple[Path, str]) -> None:
     root, db = copy
+    new = demo.summary.routine_batches[-1] + 1  # type: ignore[attr-defined]
     b = root / "bundle"
     b.mkdir()
     (b / "cadres.toml").write_text("[grades]\nexcellent = 84.0\n", encoding="utf-8")
@@ -62,7 +64,7 @@ def test_assess_bundle_and_bad_csv(copy: tuple[Path, str]) -> None:
     r = zhengji("cadres", "assess", str(b), "--kind", "annual", "--period", "2025", "--by", "t",
                 cwd=root, db=db)  # fmt: skip
     assert r.exit_code == 0, r.stderr
-    assert "评价 1 行" in r.stdout and "批次 batch 4" in r.stdout
+    assert "评价 1 行" in r.stdout and f"批次 batch {new}" in r.stdout
     (b / "evaluations.csv").write_text("person_id,period,source,score\nP001,2025,party,188\n")
     r = zhengji("cadres", "assess", str(b), "--period", "2025", "--by", "t", cwd=root, db=db)
     assert r.exit_code == 2
@@ -78,7 +80,8 @@ def test_feedback_sheet_pdf_embeds_cjk_font_and_names_the_person(
         name = person_names(s)[pid]
     assert name
     out = root / "sheet.pdf"
-    r = zhengji("cadres", "feedback", pid, "--out", str(out), cwd=root, db=db)
+    term = str(demo.summary.term_batch)  # type: ignore[attr-defined]
+    r = zhengji("cadres", "feedback", pid, "--batch", term, "--out", str(out), cwd=root, db=db)
     assert r.exit_code == 0, r.stderr
     pdf = out.read_bytes()
     cjk = [f for f in pdfread.fonts(pdf) if "CJK" in f.base_font]

@@ -21,7 +21,9 @@ def test_about_sixty_cadres_and_batches(demo: Demo) -> None:
     assert 55 <= d.cadres <= 70
     with demo.store.transaction() as s:
         kinds = [(b.kind, b.label) for b in service.batches(s)]
-        assert kinds == [("annual", "2024"), ("annual", "2025"), ("term", "all")]
+        quarters = [("routine", f"2025-Q{q}") for q in range(1, 5)]
+        assert kinds == [("annual", "2024"), ("annual", "2025"), ("term", "all"), *quarters]
+        assert (d.annual_batches, d.term_batch, d.routine_batches) == ((1, 2), 3, (4, 5, 6, 7))
         _, rows = service.results(s, d.annual_batches[0])
         assert "不定等次" in {r.grade for r in rows}  # the rotated head: 3 months of 2024
         assert len(decisions(s)) == 1
@@ -61,9 +63,21 @@ def test_fault_tolerance_exemption_is_applied_and_explained(demo: Demo) -> None:
     assert any("容错免责" in x["zh"] for x in found[0].result["lines"])
 
 
+def test_routine_quarters_match_the_annual_record(demo: Demo) -> None:
+    """Each quarter's 平时考核 batch grades the same record as the annual batch carries for
+    that quarter (the same inputs, collected once for the quarter, once inside the year)."""
+    d = _summary(demo)
+    with demo.store.transaction() as s:
+        _, annual = service.latest_result(s, d.eco_deputy, d.annual_batches[-1])
+        inside = {q["label"]: q for q in annual.result["routine"]}
+        for bid in d.routine_batches:
+            b, r = service.latest_result(s, d.eco_deputy, bid)
+            assert (r.grade, r.score) == (inside[b.label]["grade"], inside[b.label]["score"])
+
+
 def test_every_demo_batch_recomputes(demo: Demo) -> None:
     d = _summary(demo)
     with demo.store.transaction() as s:
-        for bid in (*d.annual_batches, d.term_batch):
+        for bid in (*d.annual_batches, d.term_batch, *d.routine_batches):
             v = service.verify_batch(s, bid)
             assert v.recomputed and v.inputs_current

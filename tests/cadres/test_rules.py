@@ -203,9 +203,9 @@ def test_results_of_inputs_stored_before_the_routine_record_are_unchanged() -> N
     from zhengji.cadres.config import default_toml
 
     r = grade_person(inputs(posts=[post(1.0, "party_secretary", 80.0)]), CFG)
-    assert "routine" not in r and "overdue" not in r
+    assert "routine" not in r and "overdue" not in r and "overdue_requests" not in r
     before = {k: v for k, v in tomllib.loads(default_toml()).items()
-              if k not in ("routine", "slow")}  # fmt: skip
+              if k not in ("routine", "slow", "slow_requests")}  # fmt: skip
     text = json.dumps(before, sort_keys=True, ensure_ascii=False)
     assert CFG.fingerprint == hashlib.sha256(text.encode("utf-8")).hexdigest()
     assert parse_config("[routine]\nbase = 80.0\n").fingerprint != CFG.fingerprint

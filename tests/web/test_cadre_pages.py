@@ -1,6 +1,7 @@
 """Cadre pages: a cadre sees only their own record; the pages show the stored results and the
 core's lists; decisions recorded from the web reach the lists page, the ledger and the audit
-log (CSRF, escaping); the case library, the digest and the public disclosure list (anonymised).
+log (CSRF, escaping); the case library, the digest, disclosing and withdrawing a case (曝光/撤回)
+and the public disclosure list (anonymised; a signed-in user's navigation on it).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from tests.web.conftest import PASSWORD, Client, World, browser_login, login, sh
 
 from zhengji.accountability.service import person_names
 from zhengji.cadres import cases as case_lib
-from zhengji.cadres import lists, service
+from zhengji.cadres import lists, service, views
 from zhengji.cadres.config import parse_config
 from zhengji.ledger import log as ledger
 from zhengji.store.schema import UnitRecord
@@ -376,4 +377,160 @@ def test_org_records_a_decision_and_a_cadre_lands_on_their_page(world: World, pa
     assert page.get_by_role("link", name="我的考核", exact=True).count() == 1
     assert page.get_by_role("link", name="结果运用", exact=True).count() == 0
     shot(page, "cadre-me")
+    assert not page.errors  # type: ignore[attr-defined]
+
+
+def test_person_page_shows_the_routine_quarters(
+    world: World, clients: dict[str | None, Client]
+) -> None:
+    """平时考核: the demo's quarterly batches (stored after the others) on the person page."""
+    page = clients["org"].get("/cadres/people/P064.json").json()
+    with world.store.transaction() as s:
+        routine = [b for b in service.batches(s) if b.kind == "routine"]
+        stored = [service.latest_result(s, "P064", b.id) for b in routine]
+    assert [b.label for b in routine] == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    assert min(b.id for b in routine) > max(b.id for b in _batches(world, "routine", False))
+    assert page["quarters"] == [
+        {"label": b.label, "batch_id": b.id, "grade": r.grade, "score": r.score} for b, r in stored
+    ]
+    text = clients["org"].get("/cadres/people/P064", html=True).text
+    assert "平时考核季度等次" in text
+    for b, r in stored:
+        assert f'href="#batch-{b.id}"' in text and f'id="batch-{b.id}"' in text
+        assert f'<td class="quarter-grade">{r.grade}</td>' in text
+    # the cadre sees the same quarters on their own page
+    assert clients["cadre_p064"].get("/cadres/me.json").json()["quarters"] == page["quarters"]
+    # the batches list can be filtered to routine batches
+    listed = clients["org"].get("/cadres.json?kind=routine").json()
+    assert listed["batch"]["id"] == routine[-1].id
+    assert [b["label"] for b in listed["batches"]] == [b.label for b in routine]
+
+
+def _batches(world: World, kind: str, same: bool = True) -> list[Any]:
+    """The batches of ``kind`` (``same=False``: of every other kind)."""
+    with world.store.transaction() as s:
+        return [b for b in service.batches(s) if (b.kind == kind) == same]
+
+
+def _disclosures(world: World, code: str) -> list[Any]:
+    with world.store.transaction() as s:
+        return views.disclosure_history(s, code)
+
+
+def test_disclosing_and_withdrawing_from_the_web(
+    world: World, clients: dict[str | None, Client]
+) -> None:
+    """曝光/撤回 through ``cases.disclose`` (as ``zhengji cases disclose``): CSRF, roles, the
+    core's rules, the ledger, the audit log, the public list; the state is restored at the end."""
+    org = clients["org"]
+    with world.store.transaction() as s:
+        code = sorted(views.disclosed_codes(s))[0]
+        exempt = next(c.code for c in case_lib.cases(s) if "容错免责" in c.tags)
+        hidden = next(
+            c.code for c in case_lib.cases(s)
+            if c.code not in views.disclosed_codes(s) and "容错免责" not in c.tags
+        )  # fmt: skip
+    url = f"/cases/{code}/disclosure"
+    form = {"action": "withdraw", "reason": XSS}
+    before = _disclosures(world, code)
+    # refused: no or a wrong CSRF token, readers who do not decide, the core's rules
+    assert org.post(url, form, csrf=False).status_code == 403
+    assert org.post(url, form | {"csrf_token": "wrong"}, csrf=False).status_code == 403
+    for who in ("inspector", "cadre_p064", "assessor"):
+        assert clients[who].post(url, form).status_code == 403, who
+    assert clients[None].post(url, form).status_code == 401
+    assert org.post(url, form | {"action": "publish"}).status_code == 422
+    assert org.post(url, {"action": "withdraw", "reason": " "}).status_code == 422
+    bad = org.post(f"/cases/{exempt}/disclosure", {"action": "disclose", "reason": "x"})
+    assert bad.status_code == 422 and "容错免责" in bad.json()["error"]
+    nothing = org.post(f"/cases/{hidden}/disclosure", {"action": "withdraw", "reason": "x"})
+    assert nothing.status_code == 422 and "不在曝光台上" in nothing.json()["error"]
+    assert org.post("/cases/JS-9999/disclosure", form).status_code == 404
+    assert [d.id for d in _disclosures(world, code)] == [d.id for d in before]
+    assert not _disclosures(world, exempt)
+    # withdraw: off the public list, in the ledger and the audit log
+    r = org.post(url, form)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["action"], out["reviewer"], out["reason"]) == ("withdraw", "测试org (org)", XSS)
+    row = _disclosures(world, code)[-1]
+    assert row.id == out["id"] and len(_disclosures(world, code)) == len(before) + 1
+    with world.store.transaction() as s:
+        rec = case_lib.disclosure_payload(row)
+        assert ledger.verify_record(s, row.ledger_index, rec)
+        assert not ledger.verify_record(s, row.ledger_index, rec | {"action": "disclose"})
+        logged = audit.list_audit(s, 50, "org")
+    assert any(a.action == "case_disclosure" and a.target == f"case={code},action=withdraw"
+               and a.detail["ledger_index"] == row.ledger_index for a in logged)  # fmt: skip
+    public = clients[None].get("/disclosures.json").json()["cases"]
+    assert code not in {c["code"] for c in public}
+    detail = org.get(f"/cases/{code}.json").json()
+    assert not detail["disclosed"] and detail["public"] is None and detail["can_disclose"]
+    text = org.get(f"/cases/{code}", html=True).text
+    assert f'id="disclosure-{row.id}"' in text and "&lt;script&gt;alert(" in text
+    assert "<script>alert" not in text and 'name="action" value="disclose"' in text
+    # disclose again from a browser form: 303 back to the case, on the public list again
+    again = org.post(url, {"action": "disclose", "reason": "复核后重新曝光"}, html=True)
+    assert again.status_code == 303
+    assert again.headers["location"] == f"/cases/{code}#disclosure-{row.id + 1}"
+    assert code in {c["code"] for c in clients[None].get("/disclosures.json").json()["cases"]}
+    detail = org.get(f"/cases/{code}.json").json()
+    assert detail["disclosed"] and detail["can_withdraw"] and not detail["can_disclose"]
+    assert [d["action"] for d in detail["disclosures"]][-2:] == ["withdraw", "disclose"]
+    # who may act sees the button; a reader does not; an exempted case says why not
+    assert 'action="/cases/' not in clients["inspector"].get(f"/cases/{code}", html=True).text
+    assert not clients["inspector"].get(f"/cases/{code}.json").json()["can_withdraw"]
+    exempted = org.get(f"/cases/{exempt}", html=True).text
+    assert 'id="exempt-note"' in exempted and 'id="disclosure-form"' not in exempted
+
+
+def test_the_public_list_shows_a_signed_in_user_their_navigation(
+    world: World, clients: dict[str | None, Client]
+) -> None:
+    """/disclosures is public: a visitor (or a bad cookie) sees no navigation and no 401; a
+    signed-in user sees their own navigation and can sign out."""
+    anon = clients[None].get("/disclosures", html=True)
+    assert anon.status_code == 200 and "<nav" not in anon.text and "/logout" not in anon.text
+    forged = Client(world.base, "forged-token-" + "x" * 30, "whatever")
+    try:
+        r = forged.get("/disclosures", html=True)
+        assert r.status_code == 200 and "<nav" not in r.text
+    finally:
+        forged.close()
+    org = clients["org"].get("/disclosures", html=True).text
+    assert "<nav" in org and 'href="/cadres/lists"' in org and 'action="/logout"' in org
+    assert 'href="/disclosures" aria-current="page"' in org
+    assert f'value="{clients["org"].csrf}"' in org  # the sign-out form works
+    me = clients["cadre_p064"].get("/disclosures", html=True).text
+    assert 'href="/cadres/me"' in me and 'href="/cadres/lists"' not in me
+    # the office's reader sees their nav too (no 曝光台 entry, still the page)
+    insp = clients["inspector"].get("/disclosures", html=True).text
+    assert "<nav" in insp and 'href="/cases"' in insp and "典型问题曝光台" in insp
+
+
+def test_org_discloses_a_case_in_the_browser(world: World, page: Any) -> None:
+    with world.store.transaction() as s:
+        on_list = views.disclosed_codes(s)
+        code = next(
+            c.code for c in case_lib.cases(s) if c.code not in on_list and "容错免责" not in c.tags
+        )
+    browser_login(page, "org")
+    page.goto(f"/cases/{code}")
+    assert not page.evaluate(UNLABELLED)
+    page.get_by_label("理由").fill("示例：典型问题通报曝光")
+    page.get_by_role("button", name="曝光（公开到曝光台）").click()
+    page.wait_for_url(f"**/cases/{code}#disclosure-*")
+    assert page.locator("#disclosed").inner_text() == "已曝光"
+    assert "示例：典型问题通报曝光" in page.locator("tr.disclosure").last.inner_text()
+    shot(page, "case-disclosed")
+    page.goto("/disclosures")
+    assert page.locator(f"#case-{code}").count() == 1
+    assert page.get_by_role("link", name="警示教育", exact=True).count() == 1  # the org's nav
+    page.goto(f"/cases/{code}")
+    page.get_by_label("理由").fill("示例：撤回")
+    page.get_by_role("button", name="撤回曝光").click()
+    page.wait_for_url(f"**/cases/{code}#disclosure-*")
+    assert page.locator("#disclosed").inner_text() == "未曝光"
+    with world.store.transaction() as s:
+        assert views.disclosed_codes(s) == on_list  # as it was
     assert not page.errors  # type: ignore[attr-defined]

@@ -221,7 +221,8 @@ def search(
 def disclose(
     session: Session, code: str, action: str, reviewer: str, reason: str
 ) -> CaseDisclosureRow:
-    """A reviewer puts a case on the public list (``disclose``) or takes it off (``withdraw``)."""
+    """A reviewer puts a case on the public list (``disclose``) or takes it off (``withdraw``,
+    only a case on the list). The CLI and the web both record through here."""
     if action not in ("disclose", "withdraw"):
         raise DataError("操作应为 disclose 或 withdraw action must be disclose or withdraw")
     if not reviewer.strip() or not reason.strip():
@@ -233,6 +234,10 @@ def disclose(
         raise DataError(
             f"{code} 已容错免责，不得作为反面典型曝光 an exempted case is never disclosed"
         )
+    if action == "withdraw" and _last_action(session, code) != "disclose":
+        raise DataError(
+            f"{code} 不在曝光台上，无需撤回 the case is not on the public list; nothing to withdraw"
+        )
     row = CaseDisclosureRow(
         case_code=code, action=action, reviewer=reviewer.strip(), reason=reason.strip(),
         decided_at=dt.datetime.now(dt.UTC).replace(microsecond=0), ledger_index=-1,
@@ -241,6 +246,16 @@ def disclose(
     session.add(row)
     session.flush()
     return row
+
+
+def _last_action(session: Session, code: str) -> str | None:
+    q = (
+        select(CaseDisclosureRow.action)
+        .where(CaseDisclosureRow.case_code == code)
+        .order_by(CaseDisclosureRow.id.desc())
+        .limit(1)
+    )
+    return session.scalar(q)
 
 
 def public_list(session: Session) -> list[CadreCaseRow]:

@@ -28,6 +28,7 @@ __all__ = [
     "Role",
     "Routine",
     "Slow",
+    "SlowRequests",
     "default_toml",
     "load_config",
     "parse_config",
@@ -46,7 +47,7 @@ EVAL_SOURCES: Mapping[str, tuple[str, str]] = {
 #: Sections added after batches were first stored: left out of the fingerprint while they hold
 #: their defaults, so the batches stored before still verify (as scheme fingerprints omit
 #: defaults).
-LATER_SECTIONS: tuple[str, ...] = ("routine", "slow")
+LATER_SECTIONS: tuple[str, ...] = ("routine", "slow", "slow_requests")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,15 @@ class Slow:
 
 
 @dataclass(frozen=True)
+class SlowRequests:
+    """慢作为 from 接诉即办: overdue citizen requests of a unit the person led (off by default)."""
+
+    enabled: bool
+    max_overdue_rate: float  # percent; a higher overdue rate counts as evidence
+    min_requests: int  # fewer requests in the window: not judged
+
+
+@dataclass(frozen=True)
 class Config:
     excellent: float
     competent: float
@@ -105,6 +115,7 @@ class Config:
     effective: Mapping[str, Any]  # defaults with the overlay applied
     routine: Routine
     slow: Slow
+    slow_requests: SlowRequests
 
     @property
     def fingerprint(self) -> str:
@@ -190,6 +201,7 @@ def parse_config(text: str) -> Config:
     return Config(
         routine=_routine(data["routine"]),
         slow=_slow(data["slow"]),
+        slow_requests=_slow_requests(data["slow_requests"]),
         excellent=excellent,
         competent=competent,
         basic=basic,
@@ -259,6 +271,16 @@ def _slow(r: Mapping[str, Any]) -> Slow:
         grace_days=_int(r, "grace_days", "slow."),
         roles=tuple(roles),
         min_overdue=_int(r, "min_overdue", "slow.", 1),
+    )
+
+
+def _slow_requests(r: Mapping[str, Any]) -> SlowRequests:
+    if not isinstance(r.get("enabled"), bool):
+        raise SchemeError("配置项 'slow_requests.enabled' 应为 true 或 false must be true or false")
+    return SlowRequests(
+        enabled=bool(r["enabled"]),
+        max_overdue_rate=_num(r, "max_overdue_rate", "slow_requests.", 0, 100),
+        min_requests=_int(r, "min_requests", "slow_requests.", 1, 1_000_000),
     )
 
 

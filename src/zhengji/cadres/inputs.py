@@ -7,7 +7,9 @@ records (``zhengji.accountability.service.load_records``; ``answerable_people`` 
 ``outcome_factor`` for who answers and how a fault-tolerance ruling scales it;
 ``checks.vanity_signs`` for 形象工程; project milestones for 慢作为; ``checks.check_decision``
 for the decisions a person chaired), confirmed integrity findings
-(``zhengji.store.findings.list_findings``) and the evaluations of :mod:`.evaluations`.
+(``zhengji.store.findings.list_findings``), the evaluations of :mod:`.evaluations`, and — only
+when ``[slow_requests] enabled`` — the 接诉即办 facts of ``zhengji.voice.facts.request_facts``
+(:func:`with_requests`; a voice unit id is the assessment's unit id, ``zhengji.voice.units``).
 
 平时考核 (routine): a quarter's record is what happened in it — outcomes observed, milestones
 overdue at its end, rules broken by decisions the person chaired — and the office's quarterly
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -39,6 +41,7 @@ __all__ = [
     "routine_inputs",
     "special_inputs",
     "term_inputs",
+    "with_requests",
 ]
 
 
@@ -54,6 +57,10 @@ class World:
     #: confirmed falsification findings: (finding id, unit_id, years, summary)
     falsifications: tuple[tuple[int, str, tuple[int, ...], str], ...]
     vanity_projects: Mapping[str, str]  # project code → reason
+    #: 接诉即办, only with ``[slow_requests] enabled``: (unit_id, month) → (requests, overdue)
+    requests: Mapping[tuple[str, str], tuple[int, int]] | None = None
+    #: voice unit → its parent (a county's figures include the units under it)
+    request_parents: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def load_world(session: Session) -> World:
@@ -85,6 +92,66 @@ def load_world(session: Session) -> World:
         for v in vanity_signs(records.projects, records.outcomes)
     }
     return World(records, scores, latest_evaluations(session), fals, vanity)
+
+
+def with_requests(session: Session, world: World, until: dt.date) -> World:
+    """``world`` with the 接诉即办 counts per (handling unit, month of submission) as they
+    stood at the end of ``until`` (China time): merged and malicious repeats left out, overdue
+    as :mod:`zhengji.voice.metrics` defines it (超期率)."""
+    from sqlalchemy import select
+
+    from zhengji.store.schema_voice import VoiceUnitRow
+    from zhengji.voice.facts import request_facts
+    from zhengji.voice.limits import CHINA
+
+    at = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=CHINA)
+    f = request_facts(session, at)
+    f = f.loc[~f["excluded"].astype(bool)]
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
+    for (unit, month), g in f.groupby(["unit_id", "month"], sort=True):
+        counts[(str(unit), str(month))] = (len(g), int(g["overdue"].astype(bool).sum()))
+    parents = {u: p for u, p in session.execute(select(VoiceUnitRow.id, VoiceUnitRow.parent_id))}
+    return replace(world, requests=counts, request_parents=parents)
+
+
+def _under(parents: Mapping[str, str | None], unit_id: str) -> set[str]:
+    """``unit_id`` and every unit below it."""
+    out, grew = {unit_id}, True
+    while grew:
+        more = {u for u, p in parents.items() if p in out and u not in out}
+        out |= more
+        grew = bool(more)
+    return out
+
+
+def _led_requests(
+    world: World, mine: Sequence[Tenure], lo: dt.date, hi: dt.date
+) -> list[dict[str, Any]]:
+    """慢作为 evidence from 接诉即办: per principal post held in [lo, hi], the requests handled
+    by that unit (and the units under it) submitted in the months the person held it, and how
+    many were overdue. Months are whole (a month partly in post counts), as the metrics."""
+    counts = world.requests or {}
+    out = []
+    for t in sorted(mine, key=lambda t: (t.start, t.code)):
+        a, b = max(t.start, lo), min(t.end or hi, hi)
+        if t.post not in PRINCIPAL_POSTS or a > b:
+            continue
+        first, last = f"{a:%Y-%m}", f"{b:%Y-%m}"
+        units = _under(world.request_parents, t.unit_id)
+        n = k = 0
+        for (unit, month), (rn, rk) in counts.items():
+            if unit in units and first <= month <= last:
+                n, k = n + rn, k + rk
+        if n:
+            out.append({"tenure": t.code, "unit_id": t.unit_id, "months": [first, last],
+                        "requests": n, "overdue": k})  # fmt: skip
+    return out
+
+
+def _requests(world: World, mine: Sequence[Tenure], lo: dt.date, hi: dt.date) -> dict[str, Any]:
+    """The ``requests`` key of the inputs, only when they were collected (so inputs stored
+    without it keep their fingerprints)."""
+    return {} if world.requests is None else {"requests": _led_requests(world, mine, lo, hi)}
 
 
 def _pillar_scores(session: Session, run: Any) -> dict[str, dict[str, float | None]]:
@@ -328,6 +395,7 @@ def annual_inputs(world: World, person_id: str, year: int) -> dict[str, Any]:
         "vetoes": _vetoes(world, person_id, outcomes, _led_years(mine, lo, hi)),
         "milestones": _milestones(world, person_id, lo, hi),
         "routine": [q for q in quarters if q["share"] > 0],
+        **_requests(world, mine, lo, hi),
     }  # fmt: skip
 
 
@@ -340,7 +408,7 @@ def routine_inputs(world: World, person_id: str, label: str) -> dict[str, Any]:
     return {
         **q, "person_id": person_id, "kind": "routine", "posts": _posts(world, mine, lo, hi, None),
         "evaluations": {} if q["evaluation"] is None else {"routine": q["evaluation"]},
-        "vetoes": [],
+        "vetoes": [], **_requests(world, mine, lo, hi),
     }  # fmt: skip
 
 
@@ -375,6 +443,7 @@ def term_inputs(world: World, tenure_code: str, as_of: dt.date) -> dict[str, Any
         "outcomes": outcomes,
         "vetoes": _vetoes(world, t.person_id, outcomes, _led_years([t], lo, hi)),
         "milestones": _milestones(world, t.person_id, lo, hi),
+        **_requests(world, [t], lo, hi),
     }  # fmt: skip
 
 

@@ -4,7 +4,9 @@ Pure :func:`build_lists` over a batch's results (and earlier batches' grades, fo
 :func:`decide` records a reviewer's decision append-only and commits it to the ledger (kind
 ``cadre_decision``). Nothing is decided automatically: a list is a proposal. 慢作为 reads the
 overdue milestones kept in each person's inputs (:func:`~zhengji.cadres.rules.overdue_milestones`
-under the ``[slow]`` settings) and shows them as the entry's evidence.
+under the ``[slow]`` settings) and, when collected (``[slow_requests] enabled``), the overdue
+citizen requests of the units they led (:func:`~zhengji.cadres.rules.overdue_requests`), and
+shows them as the entry's evidence.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhengji.cadres.config import Config, parse_config
-from zhengji.cadres.rules import overdue_milestones
+from zhengji.cadres.rules import overdue_milestones, overdue_requests
 from zhengji.errors import DataError
 from zhengji.ledger.log import append
 from zhengji.store.schema_cadres import CadreBatchRow, CadreDecisionRow, CadreResultRow
@@ -43,7 +45,10 @@ DECISIONS = ("accept", "reject", "defer")
 
 
 def _evidence(
-    r: Mapping[str, Any], inputs: Mapping[str, Any], late: Sequence[Mapping[str, Any]]
+    r: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    late: Sequence[Mapping[str, Any]],
+    late_requests: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     ev = {
         "score": r["score"], "grade": r["grade"], "credit": r["credit"],
@@ -56,6 +61,8 @@ def _evidence(
     }  # fmt: skip
     if "milestones" in inputs:  # 慢作为: what was late, by how much, and why it is theirs
         ev["overdue_milestones"] = [dict(m) for m in late]
+    if "requests" in inputs:  # 接诉即办: the led units' overdue rates above the line
+        ev["overdue_requests"] = [dict(x) for x in late_requests]
     if "routine" in r:
         ev["routine"] = r["routine"]
     return ev
@@ -102,7 +109,8 @@ def build_lists(
             continue
         pid, score, grade = r["person_id"], r["score"], r["grade"]
         late = overdue_milestones(inputs.get("milestones", ()), cfg)
-        ev = _evidence(r, inputs, late)
+        late_req = overdue_requests(inputs.get("requests", ()), cfg)
+        ev = _evidence(r, inputs, late, late_req)
 
         def add(kind: str, zh: str, en: str, *, pid: str = pid, ev: dict[str, Any] = ev) -> None:
             out.append(
@@ -122,7 +130,7 @@ def build_lists(
             and r["evaluation"] < cfg.lists["accountable_max_evaluation"]
         )
         harm = r["deduction"] >= cfg.lists["accountable_min_deduction"]
-        slow = len(late) >= cfg.slow.min_overdue
+        slow = len(late) >= cfg.slow.min_overdue or bool(late_req)
         if harm or low_eval or slow:
             bits, bits_en = [], []
             if harm:
@@ -131,10 +139,14 @@ def build_lists(
             if low_eval:
                 bits.append(f"个人评价 {r['evaluation']:.1f} 偏低")
                 bits_en.append("low evaluations")
-            if slow:
+            if len(late) >= cfg.slow.min_overdue:
                 worst = max(m["days_late"] for m in late)
                 bits.append(f"慢作为：{len(late)} 个项目节点逾期（最长 {worst} 天）")
                 bits_en.append(f"slow action: {len(late)} overdue milestone(s)")
+            if late_req:
+                worst_rate = max(x["rate"] for x in late_req)
+                bits.append(f"慢作为：所主持单位接诉即办超期率 {worst_rate:.1f}%")
+                bits_en.append(f"slow action: citizen requests {worst_rate:.1f}% overdue")
             add("accountable", "；".join(bits), ", ".join(bits_en))
     return out
 

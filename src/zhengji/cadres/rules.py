@@ -43,6 +43,7 @@ __all__ = [
     "grade_person",
     "grade_quarter",
     "overdue_milestones",
+    "overdue_requests",
     "share_of_window",
     "window_days",
 ]
@@ -103,6 +104,31 @@ def _milestone_line(m: Mapping[str, Any], evidence_only: bool = False) -> dict[s
         f"逾期 {m['days_late']} 天{note}",
         "en": f"slow action {m['project_code']}: milestone due {m['due']}, {state_en}, "
         f"{m['days_late']} days late{note_en}",
+    }
+
+
+def overdue_requests(requests: Sequence[Mapping[str, Any]], cfg: Config) -> list[dict[str, Any]]:
+    """The units led whose 接诉即办 overdue rate counts as 慢作为 evidence: at least
+    ``slow_requests.min_requests`` requests and a rate above ``max_overdue_rate`` (percent).
+    Evidence only: never points (a request belongs to the unit that handles it)."""
+    sr = cfg.slow_requests
+    out = []
+    for x in requests:
+        rate = 100.0 * x["overdue"] / x["requests"] if x["requests"] else 0.0
+        if x["requests"] >= sr.min_requests and rate > sr.max_overdue_rate:
+            out.append({**x, "rate": _r(rate)})
+    return out
+
+
+def _request_line(x: Mapping[str, Any], cfg: Config) -> dict[str, str]:
+    m0, m1 = x["months"]
+    thr = cfg.slow_requests.max_overdue_rate
+    return {
+        "zh": f"慢作为依据：主持 {x['unit_id']} 工作期间（{m0}—{m1}）接诉即办超期率 "
+        f"{x['rate']:.1f}%（{x['requests']} 件中 {x['overdue']} 件超期），高于 {thr:g}%"
+        "（诉求由承办单位办理，此处不扣分）",
+        "en": f"slow-action evidence: {x['unit_id']} led {m0} to {m1}, citizen requests overdue "
+        f"{x['rate']:.1f}% ({x['overdue']} of {x['requests']}), above {thr:g}% (no points)",
     }
 
 
@@ -172,6 +198,7 @@ def _grade_routine_person(inputs: Mapping[str, Any], cfg: Config) -> dict[str, A
     """A routine (平时考核) batch entry: one quarter, the same keys as every other result."""
     g = grade_quarter(inputs, cfg)
     ev = inputs.get("evaluation")
+    slow, slow_lines = _requests_out(inputs, cfg)
     return {
         "person_id": inputs["person_id"], "kind": "routine", "coverage": g["share"],
         "unit_component": None, "unit_share": 0.0,
@@ -179,8 +206,20 @@ def _grade_routine_person(inputs: Mapping[str, Any], cfg: Config) -> dict[str, A
         "credit": g["credit"], "deduction": g["deduction"], "exempted": g["exempted"],
         "caps": [], "overdue": g["overdue"], "procedure_problems": g["procedure_problems"],
         "score": g["score"], "grade_by_score": cfg.routine.grade_of(g["score"]),
-        "grade": g["grade"], "lines": [*g["lines"], g["summary"]],
+        "grade": g["grade"], "lines": [*g["lines"], *slow_lines, g["summary"]],
+        **slow,
     }  # fmt: skip
+
+
+def _requests_out(
+    inputs: Mapping[str, Any], cfg: Config
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """(``overdue_requests`` key, lines) when the inputs carry 接诉即办 evidence, else nothing
+    (results stored without it keep their fingerprints)."""
+    if "requests" not in inputs:
+        return {}, []
+    late = overdue_requests(inputs["requests"], cfg)
+    return {"overdue_requests": late}, [_request_line(x, cfg) for x in late]
 
 
 def grade_person(inputs: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
@@ -273,6 +312,8 @@ def grade_person(inputs: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
         base = blended
     overdue = overdue_milestones(inputs.get("milestones", ()), cfg)
     lines += [_milestone_line(m, evidence_only=True) for m in overdue]
+    slow_requests, request_lines = _requests_out(inputs, cfg)
+    lines += request_lines
     good = bad = 0.0
     exempted: list[str] = []
     for o in inputs["outcomes"]:
@@ -314,6 +355,7 @@ def grade_person(inputs: Mapping[str, Any], cfg: Config) -> dict[str, Any]:
     }
     if "milestones" in inputs:
         out["overdue"] = [f"{m['project_code']}:{m['name']}" for m in overdue]
+    out.update(slow_requests)
     if "routine" in inputs:
         out["routine"] = [{"label": g["label"], "score": g["score"], "grade": g["grade"]}
                           for g in quarters]  # fmt: skip

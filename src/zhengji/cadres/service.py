@@ -50,8 +50,15 @@ def compute(people_inputs: Sequence[Mapping[str, Any]], cfg: Config) -> list[dic
 
 
 def _gather(
-    session: Session, kind: str, label: str, as_of: dt.date, projects: Sequence[str] = ()
+    session: Session,
+    kind: str,
+    label: str,
+    as_of: dt.date,
+    projects: Sequence[str] = (),
+    requests: bool = False,
 ) -> list[dict[str, Any]]:
+    """Everyone's inputs of one batch; ``requests``: also the 接诉即办 evidence (慢作为) as it
+    stood at the end of the window (``[slow_requests] enabled``; not for special batches)."""
     world = collect.load_world(session)
     if kind == "annual":
         try:
@@ -61,6 +68,8 @@ def _gather(
                 f"年度考核的期间应为年份 an annual period is a year, not '{label}'"
             ) from exc
         lo, hi = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if requests:
+            world = collect.with_requests(session, world, hi)
         people = sorted(
             {
                 t.person_id
@@ -77,6 +86,8 @@ def _gather(
                 t.code for t in world.records.tenures if t.end is not None and t.end <= as_of
             )
         )
+        if requests:
+            world = collect.with_requests(session, world, as_of)
         return [collect.term_inputs(world, c, as_of) for c in codes]
     if kind == "special":
         if not projects:
@@ -87,6 +98,8 @@ def _gather(
         return [collect.special_inputs(world, p, label, projects, as_of) for p in people]
     if kind == "routine":
         lo, hi = collect.quarter_bounds(*collect.parse_quarter(label))
+        if requests:
+            world = collect.with_requests(session, world, hi)
         people = sorted(
             {
                 t.person_id
@@ -127,7 +140,7 @@ def assess(
         raise DataError("须注明经办人 give who runs the assessment (--by)")
     cfg = parse_config(config_toml)
     day = as_of or dt.date.today()
-    people = _gather(session, kind, label, day, projects)
+    people = _gather(session, kind, label, day, projects, cfg.slow_requests.enabled)
     if not people:
         raise DataError(f"没有可考核的人员 nobody to assess for {kind} {label}")
     res = compute(people, cfg)
@@ -231,7 +244,8 @@ def verify_batch(session: Session, batch_id: int | None = None) -> Verification:
         )
     label = "" if b.kind == "term" and b.label == "all" else b.label
     projects = rows[0].inputs.get("projects", []) if b.kind == "special" else []
-    now = _gather(session, b.kind, label, dt.date.fromisoformat(b.as_of), projects)
+    day = dt.date.fromisoformat(b.as_of)
+    now = _gather(session, b.kind, label, day, projects, cfg.slow_requests.enabled)
     current = {i["person_id"] + "|" + i["label"]: fingerprint(i) for i in now}
     changed = tuple(
         r.person_id for r in rows

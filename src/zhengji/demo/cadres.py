@@ -14,7 +14,9 @@ needs, deterministic by seed (own generator stream):
   secretary moved on): their term result carries the deduction and the 形象工程 cap;
 * the tea-plant case of the accountability demo, ruled exempt: shown as an exemption;
 * evaluations (party/peer/mass) and annual batches for :data:`YEARS`, a term batch, the
-  case library built and the vanity case put on the public list by a reviewer.
+  case library built and the vanity case put on the public list by a reviewer;
+* then 平时考核 (routine) batches for the quarters of :data:`ROUTINE_YEAR` — stored after the
+  batches above, so their ids (1–3) stay what they were.
 
 Call after the county bundle is imported and run and the accountability demo is populated::
 
@@ -49,6 +51,7 @@ __all__ = [
     "ECO_TENURE",
     "MOVER_TENURE",
     "ROTATE_COUNTY",
+    "ROUTINE_YEAR",
     "YEARS",
     "CadreDemo",
     "extra_records",
@@ -59,6 +62,8 @@ STREAM = 29
 #: Periods the demo scheme can assess (its 3-year change indicators need data from 2021).
 YEARS = ("2024", "2025")
 AS_OF = dt.date(2025, 12, 31)
+#: The demo year whose quarters get a 平时考核 batch each (the latest of :data:`YEARS`).
+ROUTINE_YEAR = YEARS[-1]
 ECO_COUNTY = "jiangkou"
 ECO_MOVE_COUNTY = "shiqian"
 ECO_TENURE = f"T-{ECO_COUNTY}-dep3"
@@ -92,6 +97,7 @@ class CadreDemo:
     mover: str
     eco_deputy: str
     exempted: str
+    routine_batches: tuple[int, ...] = ()  # 平时考核, one per quarter of ROUTINE_YEAR
 
 
 def _tenure(records: Records, code: str) -> Tenure:
@@ -226,5 +232,12 @@ def populate(store: Any, seed: int = 20251, by: str = RECORDER) -> CadreDemo:
         mover = _tenure(records, MOVER_TENURE).person_id
         eco = _tenure(records, ECO_TENURE).person_id
         case = next(c for c in records.cases if c.code == TOLERANCE_CASE)
+    routine = []
+    for q in range(1, 5):  # after every batch above: their ids stay
+        with store.transaction() as s:
+            label = f"{ROUTINE_YEAR}-Q{q}"
+            routine.append(
+                service.assess(s, "routine", label, by, config_toml=DEMO_CONFIG, as_of=AS_OF)
+            )
     return CadreDemo(len(holders), tuple(annual), term, len(built), vanity.code, mover, eco,
-                     case.person_id)  # fmt: skip
+                     case.person_id, tuple(routine))  # fmt: skip

@@ -30,11 +30,13 @@ __all__ = [
     "NotSignedInError",
     "OptId",
     "OptText",
+    "OptionalUser",
     "PathId",
     "PathText",
     "QueryId",
     "SeeOtherError",
     "client_of",
+    "optional_user",
     "require",
     "require_write",
     "wants_html",
@@ -122,6 +124,22 @@ def _principal(request: Request) -> Principal:
             "登录已过期，请重新登录 your session has ended; please sign in again"
         )
     return p
+
+
+def optional_user(request: Request) -> Principal | None:
+    """The signed-in user if there is a live session, else None: for public pages that show
+    a signed-in user their navigation. A missing, unknown or expired cookie is no session
+    (never a 401 on a public page)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    store: Store = request.app.state.store
+    with store.transaction() as s:
+        return accounts.principal_for(s, token)
+
+
+#: A public route's user, if any: ``user: OptionalUser``.
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 
 
 def _ctx(request: Request, roles: frozenset[Role]) -> Ctx:

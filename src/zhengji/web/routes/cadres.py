@@ -3,21 +3,23 @@ reviewers' decisions, the feedback sheet, the warning-education case library and
 disclosure list (曝光台).
 
 The rules are :mod:`zhengji.cadres` (``service`` — batches and results, ``lists`` — the lists
-and :func:`~zhengji.cadres.lists.decide`, ``cases`` — the library, its search and the public
-policy, ``render`` — the feedback sheet and the digest); these views read and show them. The
-few queries here only select stored rows (a person's results across batches, grade counts per
-batch, a case's disclosure history) — no rule is computed.
+and :func:`~zhengji.cadres.lists.decide`, ``cases`` — the library, its search, the public
+policy and :func:`~zhengji.cadres.cases.disclose`, ``views`` — the read-only queries the pages
+show, ``render`` — the feedback sheet and the digest); this module only reads them, records
+decisions through them, and shapes what they return for the templates.
 
 Who sees what (``docs/cadres.md``, "Pages"):
 
-* 组织部 (``organisation``) and the office (``admin``) read everything here and record decisions;
+* 组织部 (``organisation``) and the office (``admin``) read everything here and record decisions
+  (on the lists, and putting a case on the public list or taking it off: 曝光/撤回);
   inspectors (纪检/审计) read; third-party assessors do not (a cadre's record is a personnel
   file, and assessors assess units, not people); reporters, 综治中心, grid workers and
   mediators do not;
 * a cadre (``cadre``, ``subject`` = their person id) reads only their own results
   (``/cadres/me``, their own person page and feedback sheet); any other person's → 403;
 * ``/disclosures`` (曝光台) is public, like the citizens' pages: only cases a reviewer disclosed,
-  shown through the public anonymisation policy (no names, generic units, year only).
+  shown through the public anonymisation policy (no names, generic units, year only); a
+  signed-in user sees their navigation there, a visitor none.
 """
 
 from __future__ import annotations
@@ -29,34 +31,35 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from zhengji.accountability.model import POSTS
 from zhengji.accountability.service import person_names
 from zhengji.cadres import cases as case_lib
 from zhengji.cadres import lists as cadre_lists
-from zhengji.cadres import render, service
-from zhengji.cadres.config import EVAL_SOURCES, parse_config
+from zhengji.cadres import render, service, views
+from zhengji.cadres.config import EVAL_SOURCES
 from zhengji.errors import DataError, PermissionDenied, StoreError
-from zhengji.store.schema import UnitRecord
-from zhengji.store.schema_cadres import (
-    CadreBatchRow,
-    CadreCaseRow,
-    CadreResultRow,
-    CaseDisclosureRow,
-)
+from zhengji.store.schema_cadres import CadreBatchRow, CadreResultRow, CaseDisclosureRow
 from zhengji.web import audit as audit_log
-from zhengji.web.deps import MAX_ID, Ctx, OptId, OptText, PathText, require, require_write
+from zhengji.web.deps import (
+    MAX_ID,
+    Ctx,
+    OptId,
+    OptionalUser,
+    OptText,
+    PathText,
+    require,
+    require_write,
+)
 from zhengji.web.deps import wants_html as _wants_html
 from zhengji.web.i18n import language, translator
-from zhengji.web.pages import nav, page, templates
+from zhengji.web.pages import NAV, nav, page, templates
 from zhengji.web.roles import Role, subtree
 from zhengji.web.routes.reports import DOC_CSP
 from zhengji.web.services import NotFoundError
 
-__all__ = ["CADRE_READERS", "CASE_READERS", "DECIDERS", "router"]
+__all__ = ["CADRE_READERS", "CASE_READERS", "DECIDERS", "DISCLOSERS", "router"]
 
 router = APIRouter()
 #: Read every cadre's record and the lists: 组织部, the office, inspectors.
@@ -65,12 +68,15 @@ CADRE_READERS = frozenset({Role.organisation, Role.admin, Role.inspector})
 DECIDERS = frozenset({Role.organisation, Role.admin})
 #: The case library (names already removed) and its digest.
 CASE_READERS = CADRE_READERS
+#: Put a case on the public list (曝光) or take it off (撤回): 组织部 and the office.
+DISCLOSERS = DECIDERS
 #: A person's page: the readers, and a cadre for their own record only.
 PERSON_READERS = CADRE_READERS | {Role.cadre}
 DIGEST_TITLE = "警示教育案例汇编 Warning-education digest"
 ERASED = ("个人信息已删除", "erased")
 DECISION_NAMES = {"accept": ("同意", "accept"), "reject": ("不同意", "reject"),
                   "defer": ("暂缓", "defer")}  # fmt: skip
+DISCLOSURE_ACTIONS = {"disclose": ("曝光", "disclose"), "withdraw": ("撤回", "withdraw")}
 
 nav("/cadres", "干部考核", "Cadres", CADRE_READERS, order=70)
 nav("/cadres/me", "我的考核", "My assessment", {Role.cadre}, order=70)
@@ -101,23 +107,8 @@ def _batch(ctx: Ctx, b: CadreBatchRow, grades: Mapping[str, int] | None = None) 
     }  # fmt: skip
 
 
-def _grade_counts(s: Session) -> dict[int, dict[str, int]]:
-    """batch id → grade → people (a thin count over ``cadre_results``)."""
-    q = select(CadreResultRow.batch_id, CadreResultRow.grade, func.count()).group_by(
-        CadreResultRow.batch_id, CadreResultRow.grade
-    )
-    out: dict[int, dict[str, int]] = {}
-    for bid, grade, n in s.execute(q):
-        out.setdefault(bid, {})[grade] = int(n)
-    return out
-
-
-def _units(s: Session) -> dict[str, UnitRecord]:
-    return {u.id: u for u in s.scalars(select(UnitRecord))}
-
-
-def _unit_name(units: Mapping[str, UnitRecord], unit_id: str) -> str:
-    return units[unit_id].name if unit_id in units else unit_id
+def _unit_name(units: Mapping[str, str], unit_id: str) -> str:
+    return units.get(unit_id, unit_id)
 
 
 class _Names:
@@ -132,10 +123,6 @@ class _Names:
         return self.names.get(pid) or pid
 
 
-def _synthetic(s: Session) -> bool:
-    return service.is_synthetic(s)
-
-
 def _check_person(ctx: Ctx, person_id: str) -> None:
     """A cadre may read only their own record."""
     if ctx.user.role is Role.cadre and person_id != ctx.user.subject:
@@ -146,7 +133,7 @@ def _check_person(ctx: Ctx, person_id: str) -> None:
 
 
 # --- results --------------------------------------------------------------------------------
-def _row(r: CadreResultRow, units: Mapping[str, UnitRecord], who: _Names) -> dict[str, Any]:
+def _row(r: CadreResultRow, units: Mapping[str, str], who: _Names) -> dict[str, Any]:
     res = r.result
     ids = [p["unit_id"] for p in r.inputs.get("posts", [])]
     return {
@@ -184,13 +171,14 @@ def cadres(
         raise DataError(f"考核类型 '{kind}' 无效 kind must be one of {', '.join(service.KINDS)}")
     with ctx.store.transaction() as s:
         bs = service.batches(s)
-        counts = _grade_counts(s)
+        counts = views.grade_counts(s)
         chosen = _choose(bs, batch, kind or None)
-        units = _units(s)
+        units = views.unit_names(s)
+        counties = views.counties(s)
         who = _Names(ctx, person_names(s))
         rows = [] if chosen is None else service.results(s, chosen.id)[1]
         results = [_row(r, units, who) for r in rows]
-        synthetic = _synthetic(s)
+        synthetic = service.is_synthetic(s)
     if county:
         inside = subtree(county, ctx.parents)  # the county and the townships under it
         results = [r for r in results if any(u["id"] in inside for u in r["units"])]
@@ -200,7 +188,7 @@ def cadres(
         "kind": kind or None,
         "county": county or None,
         "kinds": [{"id": k, "name": ctx.tr(*v)} for k, v in service.KINDS.items()],
-        "counties": [{"id": u.id, "name": u.name} for u in units.values() if u.level == "county"],
+        "counties": [{"id": uid, "name": name} for uid, name in counties],
         "results": results,
         "synthetic": synthetic,
     }
@@ -212,7 +200,7 @@ def _outcome(o: Mapping[str, Any], exempted: Sequence[str]) -> dict[str, Any]:
 
 
 def _result(
-    ctx: Ctx, b: CadreBatchRow, r: CadreResultRow, units: Mapping[str, UnitRecord]
+    ctx: Ctx, b: CadreBatchRow, r: CadreResultRow, units: Mapping[str, str]
 ) -> dict[str, Any]:
     """One result with everything it was computed from (the stored inputs) and its lines."""
     res, inp = r.result, r.inputs
@@ -241,6 +229,10 @@ def _result(
         "exemptions": [o for o in outcomes if o["as"] == "exempt"],
         "vetoes": inp.get("vetoes", []), "caps": res.get("caps", []),
         "overdue": overdue, "procedure_problems": res.get("procedure_problems"),
+        "overdue_requests": [
+            {**x, "unit_name": _unit_name(units, x["unit_id"])}
+            for x in res.get("overdue_requests", [])
+        ],
         "routine": res.get("routine", []), "routine_mean": res.get("routine_mean"),
         "lines": [x["en"] if en else x["zh"] for x in res.get("lines", [])],
         "inputs_fingerprint": r.inputs_fingerprint, "result_fingerprint": r.result_fingerprint,
@@ -248,26 +240,21 @@ def _result(
 
 
 def _person(ctx: Ctx, person_id: str) -> dict[str, Any]:
-    """A person's results in every batch, newest first (a thin select of stored rows)."""
+    """A person's results in every batch, newest first, and their 平时考核 quarters."""
     _check_person(ctx, person_id)
-    q = (
-        select(CadreBatchRow, CadreResultRow)
-        .join(CadreResultRow, CadreResultRow.batch_id == CadreBatchRow.id)
-        .where(CadreResultRow.person_id == person_id)
-        .order_by(CadreBatchRow.id.desc())
-    )
     with ctx.store.transaction() as s:
-        pairs = [(b, r) for b, r in s.execute(q)]
+        pairs = views.person_results(s, person_id)
         if not pairs and ctx.user.role is not Role.cadre:  # a cadre's own page may be empty
             raise NotFoundError(f"没有 '{person_id}' 的考核结果 no cadre result for this person")
-        units = _units(s)
+        units = views.unit_names(s)
         name = _Names(ctx, person_names(s))(person_id)
         results = [_result(ctx, b, r, units) for b, r in pairs]
-        synthetic = _synthetic(s)
+        synthetic = service.is_synthetic(s)
     return {
         "person_id": person_id,
         "name": name,
         "own": ctx.user.role is Role.cadre,
+        "quarters": views.quarter_grades(pairs),
         "results": results,
         "synthetic": synthetic,
     }
@@ -301,7 +288,7 @@ def cadre_feedback(
         except StoreError as exc:
             raise NotFoundError(str(exc)) from exc
         name = person_names(s).get(person_id) or person_id
-        label = _synthetic_label() if _synthetic(s) else ""
+        label = _synthetic_label() if service.is_synthetic(s) else ""
         kind_zh = service.KINDS.get(b.kind, (b.kind, b.kind))[0]
         html = render.feedback_html(name, person_id, kind_zh, r.inputs["label"], r.result, label)
         audit_log.record(
@@ -351,7 +338,7 @@ def cadre_lists_page(
         decided = [_decision(ctx, d) for d in cadre_lists.decisions(s, bid)]
         bs = service.batches(s)
         who = _Names(ctx, person_names(s))
-        synthetic = _synthetic(s)
+        synthetic = service.is_synthetic(s)
     history: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for d in decided:
         history.setdefault((d["person_id"], d["list"]), []).append(d)
@@ -419,47 +406,35 @@ def cadre_decide(
 
 
 # --- the case library -----------------------------------------------------------------------
-def _case_views(s: Session, rows: Sequence[CadreCaseRow], public: bool) -> list[dict[str, Any]]:
-    """Cases as shown, through the digest or the public anonymisation policy (as the CLI)."""
-    cfg = parse_config("")
-    units = {u.id: u.name for u in _units(s).values()}
-    names = person_names(s)
-    return [dict(case_lib.case_view(c, cfg, units, names, public)) for c in rows]
-
-
-def _disclosed(s: Session) -> set[str]:
-    return {c.code for c in case_lib.public_list(s)}
-
-
 @page(router, "/cases", "case_index.html")
 def case_index(
     ctx: Annotated[Ctx, require(CASE_READERS)], q: OptText = None, tag: OptText = None
 ) -> dict[str, Any]:
     """The warning-education library, searched by words (all of them) and a tag."""
     with ctx.store.transaction() as s:
-        views = _case_views(s, case_lib.cases(s), public=False)
-        disclosed = _disclosed(s)
-        synthetic = _synthetic(s)
-    found = case_lib.search(views, q or "", tag or "")
+        found = views.case_views(s, case_lib.cases(s), public=False)
+        disclosed = views.disclosed_codes(s)
+        synthetic = service.is_synthetic(s)
+    hits = case_lib.search(found, q or "", tag or "")
     return {
         "q": q or "", "tag": tag or "",
         "tags": [{"id": k, "name": ctx.tr(k, v)} for k, v in case_lib.TAGS.items()],
-        "total": len(views),
-        "cases": [{**v, "disclosed": v["code"] in disclosed} for v in found],
+        "total": len(found),
+        "cases": [{**v, "disclosed": v["code"] in disclosed} for v in hits],
         "synthetic": synthetic,
     }  # fmt: skip
 
 
-def _digest(s: Session, tag: str) -> list[Mapping[str, Any]]:
-    return case_lib.search(_case_views(s, case_lib.cases(s), public=False), "", tag)
+def _digest(ctx: Ctx, tag: str) -> tuple[list[Mapping[str, Any]], bool]:
+    with ctx.store.transaction() as s:
+        found = views.case_views(s, case_lib.cases(s), public=False)
+        return case_lib.search(found, "", tag), service.is_synthetic(s)
 
 
 @page(router, "/cases/digest", "case_digest.html")
 def case_digest(ctx: Annotated[Ctx, require(CASE_READERS)], tag: OptText = None) -> dict[str, Any]:
     """The study digest (学习汇编) to print: every case (of ``tag``) in full."""
-    with ctx.store.transaction() as s:
-        found = _digest(s, tag or "")
-        synthetic = _synthetic(s)
+    found, synthetic = _digest(ctx, tag or "")
     return {
         "title": DIGEST_TITLE, "tag": tag or "",
         "tags": [{"id": k, "name": ctx.tr(k, v)} for k, v in case_lib.TAGS.items()],
@@ -470,9 +445,8 @@ def case_digest(ctx: Annotated[Ctx, require(CASE_READERS)], tag: OptText = None)
 @router.get("/cases/digest.pdf", include_in_schema=False)
 def case_digest_pdf(ctx: Annotated[Ctx, require(CASE_READERS)], tag: OptText = None) -> Response:
     """The digest as a PDF (``zhengji cases digest --out digest.pdf``)."""
-    with ctx.store.transaction() as s:
-        label = _synthetic_label() if _synthetic(s) else ""
-        html = render.digest_html(_digest(s, tag or ""), DIGEST_TITLE, label)
+    found, synthetic = _digest(ctx, tag or "")
+    html = render.digest_html(found, DIGEST_TITLE, _synthetic_label() if synthetic else "")
     headers = {
         "Content-Security-Policy": DOC_CSP,
         "Content-Disposition": 'attachment; filename="warning-digest.pdf"',
@@ -480,43 +454,78 @@ def case_digest_pdf(ctx: Annotated[Ctx, require(CASE_READERS)], tag: OptText = N
     return Response(render.to_pdf(html), media_type="application/pdf", headers=headers)
 
 
+def _disclosure(ctx: Ctx, d: CaseDisclosureRow) -> dict[str, Any]:
+    return {
+        "id": d.id, "case_code": d.case_code, "action": d.action,
+        "action_name": ctx.tr(*DISCLOSURE_ACTIONS.get(d.action, (d.action, d.action))),
+        "reviewer": d.reviewer, "reason": d.reason, "decided_at": _ts(d.decided_at),
+        "ledger_index": d.ledger_index,
+    }  # fmt: skip
+
+
 @page(router, "/cases/{code}", "case_detail.html")
 def case_detail(code: PathText, ctx: Annotated[Ctx, require(CASE_READERS)]) -> dict[str, Any]:
     """One case, its source, its ledger entry, its disclosure history and public form."""
     with ctx.store.transaction() as s:
-        row = s.scalar(select(CadreCaseRow).where(CadreCaseRow.code == code))
-        if row is None:
-            raise NotFoundError(f"没有案例 no case '{code}'")
-        view = _case_views(s, [row], public=False)[0]
-        public = _case_views(s, [row], public=True)[0]
-        hist = s.scalars(
-            select(CaseDisclosureRow)
-            .where(CaseDisclosureRow.case_code == code)
-            .order_by(CaseDisclosureRow.id)
-        )
-        disclosures = [
-            {"action": d.action, "reviewer": d.reviewer, "reason": d.reason,
-             "decided_at": _ts(d.decided_at), "ledger_index": d.ledger_index}
-            for d in hist
-        ]  # fmt: skip
+        try:
+            row = views.case_by_code(s, code)
+        except StoreError as exc:
+            raise NotFoundError(str(exc)) from exc
+        view = views.case_views(s, [row], public=False)[0]
+        public = views.case_views(s, [row], public=True)[0]
+        hist = views.disclosure_history(s, code)
+        disclosed = views.is_disclosed(hist)
+        disclosures = [_disclosure(ctx, d) for d in hist]
         meta = {"source_kind": row.source_kind, "source_ref": row.source_ref,
                 "ledger_index": row.ledger_index, "created_by": row.created_by,
                 "created_at": _ts(row.created_at)}  # fmt: skip
-        synthetic = _synthetic(s)
-    disclosed = bool(disclosures) and disclosures[-1]["action"] == "disclose"
+        exempted = "容错免责" in row.tags
+        synthetic = service.is_synthetic(s)
+    can = ctx.user.role in DISCLOSERS
     return {
         "case": view, **meta, "disclosures": disclosures, "disclosed": disclosed,
-        "public": public if disclosed else None, "synthetic": synthetic,
+        "public": public if disclosed else None,
+        # what a reviewer may do next (the core refuses the rest: an exempted case is never
+        # disclosed; withdrawing needs a disclosure)
+        "can_disclose": can and not disclosed and not exempted,
+        "can_withdraw": can and disclosed,
+        "exempted": exempted, "synthetic": synthetic,
     }  # fmt: skip
+
+
+@router.post("/cases/{code}/disclosure", include_in_schema=False)
+def case_disclose(
+    code: PathText,
+    ctx: Annotated[Ctx, require_write(DISCLOSERS)],
+    request: Request,
+    action: Annotated[str, Form(min_length=1, max_length=16)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Put a case on the public list or take it off (``zhengji cases disclose [--withdraw]``:
+    :func:`zhengji.cadres.cases.disclose`, append-only, in the ledger), audited."""
+    if action not in DISCLOSURE_ACTIONS:
+        raise DataError("操作应为 disclose 或 withdraw action must be disclose or withdraw")
+    reviewer = f"{ctx.user.display_name} ({ctx.user.username})"
+    with ctx.store.transaction() as s:
+        try:
+            row = case_lib.disclose(s, code, action, reviewer, reason)
+        except StoreError as exc:  # no such case
+            raise NotFoundError(str(exc)) from exc
+        out = _disclosure(ctx, row)
+        audit_log.record(
+            s, ctx.user, "case_disclosure", f"case={code},action={action}", ctx.client,
+            {"ledger_index": row.ledger_index},
+        )  # fmt: skip
+    if not _wants_html(request):
+        return JSONResponse(jsonable_encoder(out))
+    return RedirectResponse(f"/cases/{code}#disclosure-{out['id']}", 303)
 
 
 # --- the public disclosure list (no account) ------------------------------------------------
 def _disclosure_data(request: Request) -> dict[str, Any]:
     store = request.app.state.store
     with store.transaction() as s:
-        views = _case_views(s, case_lib.public_list(s), public=True)
-        synthetic = _synthetic(s)
-    return {"cases": views, "synthetic": synthetic}
+        return {"cases": views.public_cases(s), "synthetic": service.is_synthetic(s)}
 
 
 @router.get("/disclosures.json", name="disclosures_json", response_model=None)
@@ -526,11 +535,14 @@ def disclosures_json(request: Request) -> Response:
 
 
 @router.get("/disclosures", include_in_schema=False, response_class=HTMLResponse)
-def disclosures(request: Request) -> Response:
-    """The public disclosure list (曝光台): open to everyone, like the citizens' pages."""
+def disclosures(request: Request, user: OptionalUser) -> Response:
+    """The public disclosure list (曝光台): open to everyone, like the citizens' pages; a
+    signed-in user sees their navigation (and can sign out), a visitor sees none."""
     lang = language(request)
     context = {
-        "tr": translator(lang), "lang": lang, "user": None, "nav": [],
+        "tr": translator(lang), "lang": lang, "user": user,
+        "nav": [] if user is None else [n for n in NAV if user.role in n.roles],
+        "csrf_token": "" if user is None else user.csrf_token,
         "data": _disclosure_data(request), "synthetic_label": _synthetic_label(),
         "path": request.url.path,
     }  # fmt: skip
