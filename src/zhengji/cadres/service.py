@@ -179,8 +179,16 @@ def batches(session: Session) -> list[CadreBatchRow]:
 
 
 def _batch(session: Session, batch_id: int | None) -> CadreBatchRow:
+    """The batch asked for; by default the latest one that is not a quarter's 平时 check.
+
+    The annual, term or special result is the headline a reader expects; a routine batch is
+    shown when asked for by id (or when it is all there is).
+    """
     if batch_id is None:
-        found = session.scalar(select(CadreBatchRow).order_by(CadreBatchRow.id.desc()).limit(1))
+        newest = select(CadreBatchRow).order_by(CadreBatchRow.id.desc()).limit(1)
+        found = session.scalar(newest.where(CadreBatchRow.kind != "routine")) or session.scalar(
+            newest
+        )
     else:
         found = session.get(CadreBatchRow, batch_id)
     if found is None:
@@ -202,11 +210,16 @@ def results(
 def latest_result(
     session: Session, person_id: str, batch_id: int | None = None
 ) -> tuple[CadreBatchRow, CadreResultRow]:
-    """The person's result in ``batch_id`` (default: the latest batch that assessed them)."""
+    """The person's result in ``batch_id`` (default: the latest non-routine batch of theirs)."""
     q = select(CadreResultRow).where(CadreResultRow.person_id == person_id)
     if batch_id is not None:
         q = q.where(CadreResultRow.batch_id == batch_id)
-    row = session.scalar(q.order_by(CadreResultRow.id.desc()).limit(1))
+    q = q.order_by(CadreResultRow.id.desc()).limit(1)
+    row = None
+    if batch_id is None:  # the headline result first, as in ``_batch``
+        headline = q.join(CadreBatchRow, CadreBatchRow.id == CadreResultRow.batch_id)
+        row = session.scalar(headline.where(CadreBatchRow.kind != "routine"))
+    row = row or session.scalar(q)
     if row is None:
         raise StoreError(f"没有 '{person_id}' 的考核结果 no cadre result for this person")
     b = session.get(CadreBatchRow, row.batch_id)

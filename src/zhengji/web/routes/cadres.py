@@ -156,6 +156,8 @@ def _choose(
             raise NotFoundError(f"没有干部考核批次 no cadre assessment batch {batch}")
         return found
     pool = [b for b in bs if kind is None or b.kind == kind]
+    if kind is None:  # the headline (annual, term, special) before a quarter's 平时 check
+        pool = [b for b in pool if b.kind != "routine"] or pool
     return pool[-1] if pool else None
 
 
@@ -248,7 +250,9 @@ def _person(ctx: Ctx, person_id: str) -> dict[str, Any]:
             raise NotFoundError(f"没有 '{person_id}' 的考核结果 no cadre result for this person")
         units = views.unit_names(s)
         name = _Names(ctx, person_names(s))(person_id)
-        results = [_result(ctx, b, r, units) for b, r in pairs]
+        # The headline results (annual, term, special) first, then the quarters' 平时 checks.
+        headline = sorted(pairs, key=lambda pair: pair[0].kind == "routine")
+        results = [_result(ctx, b, r, units) for b, r in headline]
         synthetic = service.is_synthetic(s)
     return {
         "person_id": person_id,
