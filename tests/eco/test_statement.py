@@ -37,3 +37,18 @@ def test_demo_label_and_erased_name(world: World) -> None:
     assert SYNTHETIC_LABEL in render_html(demo, world.rb)
     page = render_html(erased, world.rb)
     assert "张某甲户" not in page and "erased" in page
+
+
+def test_dates_print_in_beijing_time(world: World) -> None:
+    """20:00 UTC on 1 March is 04:00 on 2 March in Beijing (UTC+8, Asia/Shanghai): the
+    statement dates the award, its validity and the as-of day as the web page does."""
+    late = dt.datetime(2025, 3, 1, 20, 0, tzinfo=dt.UTC)
+    as_of = dt.datetime(2026, 1, 1, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with world.store.transaction() as s:
+        sv.award(s, world.rb_pk, world.rb, award_input(at=late), "t")
+        st = build_statement(s, "H1", world.rb, as_of)  # 2025-12-31 17:00 UTC
+    page = render_html(st, world.rb)
+    assert "2025-03-02" in page and "2030-03-02" in page and "2026-01-01" in page
+    assert "2025-03-01" not in page and "2030-03-01" not in page and "2025-12-31" not in page
+    body = pdfread.text(render_pdf(st, world.rb)).replace(" ", "")
+    assert "2025-03-02" in body and "2026-01-01" in body and "2025-03-01" not in body

@@ -76,6 +76,24 @@ def test_county_dashboard_equals_the_core(world: World, clients: dict[str, Clien
     )
 
 
+def test_note_when_most_points_have_expired(clients: dict[str, Client]) -> None:
+    """The demo's 2025 points (mostly valid one year) have largely expired by 2026-11-29: the
+    page keeps that date and links to the end of the latest award year; at that date, no note."""
+    c = clients["assessor"]
+    later = c.get("/eco.json?as_of=2026-11-29").json()
+    note = later["expired_note"]
+    assert note["as_of"] == "2025-12-31" and 2 * note["live_now"] < note["live_then"]
+    assert later["as_of_date"] == "2026-11-29"
+    assert c.get(f"/eco.json?as_of={AS_OF}").json()["expired_note"] is None
+    assert c.get("/eco.json?as_of=2026-01-15").json()["expired_note"] is None  # most still valid
+    html = c.get("/eco?as_of=2026-11-29", html=True).text
+    assert "多数积分已过期" in html and 'href="/eco?as_of=2025-12-31"' in html
+    en = c.get("/eco?as_of=2026-11-29&lang=en", html=True).text
+    assert "Most points have expired" in en and "view as of 2025-12-31" in en
+    rep = clients["rep_jiangkou"].get("/eco.json?as_of=2026-11-29").json()["expired_note"]
+    assert rep["live_then"] < note["live_then"]  # the reporter's own holders only
+
+
 def test_drill_down_to_a_township_and_a_village(world: World, clients: dict[str, Client]) -> None:
     rb, bal, holders = _core(world)
     obs = _obs(account_rows(holders, bal, rb, AS_OF))

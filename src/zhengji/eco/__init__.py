@@ -4,8 +4,9 @@ Pure core: :mod:`~zhengji.eco.rulebook` (scoring rules), :mod:`~zhengji.eco.scor
 counts), :mod:`~zhengji.eco.fraud` (anti-fraud signals), :mod:`~zhengji.eco.gep` and
 :mod:`~zhengji.eco.units` (GEP formulas, prices, units), :mod:`~zhengji.eco.indicators`
 (derived observation rows). Shell: :mod:`~zhengji.eco.service` (journal in the store),
-:mod:`~zhengji.eco.importer` (CSV), :mod:`~zhengji.eco.screen` (findings),
-:mod:`~zhengji.eco.statement` (生态存折 PDF).
+:mod:`~zhengji.eco.tally` (balances and unit figures of many holders in one grouped read),
+:mod:`~zhengji.eco.views` (what the web pages read), :mod:`~zhengji.eco.importer` (CSV),
+:mod:`~zhengji.eco.screen` (findings), :mod:`~zhengji.eco.statement` (生态存折 PDF).
 """
 
 from zhengji.eco import records as _records

@@ -3,6 +3,8 @@
 The statement shows the holder (name, or that it was erased), the balance, tier and benefit,
 points by dimension, and every entry with its state (counted, posted for objection, awaiting
 sign-off, reversed, expired). Demo holders (ids starting ``demo-``) carry the synthetic label.
+Dates print in Beijing time (``Asia/Shanghai``, UTC+8 all year), as the web pages show them:
+an award made at 20:00 UTC is dated the next day in China.
 """
 
 from __future__ import annotations
@@ -19,9 +21,19 @@ from zhengji.eco.service import postings, utc
 from zhengji.errors import DataError
 from zhengji.store.schema_eco import EcoHolderNameRow, EcoHolderRow
 
-__all__ = ["DEMO_PREFIX", "Statement", "build_statement", "render_html", "render_pdf"]
+__all__ = [
+    "CHINA",
+    "DEMO_PREFIX",
+    "Statement",
+    "beijing_day",
+    "build_statement",
+    "render_html",
+    "render_pdf",
+]
 
 DEMO_PREFIX = "demo-"
+#: China Standard Time (Asia/Shanghai): UTC+8, no daylight saving since 1991.
+CHINA = dt.timezone(dt.timedelta(hours=8))
 STATE_ZH = {
     "counted": "计入 counted",
     "posted": "公示中 posted",
@@ -90,6 +102,11 @@ def build_statement(
     )
 
 
+def beijing_day(t: dt.datetime) -> str:
+    """The date of ``t`` in Beijing (a naive time is UTC, as the store keeps it)."""
+    return f"{utc(t).astimezone(CHINA):%Y-%m-%d}"
+
+
 def render_html(st: Statement, rb: Rulebook, synthetic: bool | None = None) -> str:
     """The statement as an HTML page (autoescaped Jinja2 template ``templates/statement.html``)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -110,6 +127,7 @@ def render_html(st: Statement, rb: Rulebook, synthetic: bool | None = None) -> s
         label=SYNTHETIC_LABEL if show else "",
         names={i.id: i.name for i in rb.items},
         states=STATE_ZH,
+        day=beijing_day,
     )
 
 
