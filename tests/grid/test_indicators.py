@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from tests.grid.conftest import World
 
-from zhengji.errors import DataError
+from zhengji.errors import DataError, ZhengjiError
 from zhengji.grid import disputes as d
 from zhengji.grid.deadlines import default_deadlines
 from zhengji.grid.facts import indicator_rows
-from zhengji.grid.indicators import INDICATORS, period_bounds
+from zhengji.grid.indicators import INDICATORS, YEARS, period_bounds
 from zhengji.grid.visits import Issue, Visit, record_visits
 from zhengji.grid.volunteers import Hours, record_hours
 from zhengji.voice.requests import Submission, submit
@@ -104,6 +105,55 @@ def test_periods() -> None:
     assert a == dt.datetime(2025, 9, 30, 16, tzinfo=dt.UTC)
     assert b == dt.datetime(2025, 12, 31, 16, tzinfo=dt.UTC)
     assert period_bounds("2025-12")[1] == b
+    assert period_bounds("2025-Q2") == (period_bounds("2025-04")[0], period_bounds("2025-06")[1])
     for bad in ("25", "2025-Q5", "2025/01", "2025-13"):
         with pytest.raises(DataError):
             period_bounds(bad)
+
+
+@pytest.mark.parametrize("bad", ["0001", "0000", "9999", "1899", "+025", "２０２５", "2025-00"])
+def test_a_period_outside_the_calendar_is_a_clear_error(bad: str) -> None:
+    """Year 1 in China time falls before datetime's first instant in UTC (OverflowError) and
+    year 9999 has no following year: both are refused with the accepted form, as is any
+    non-ASCII or signed year that ``int`` would have read."""
+    with pytest.raises(ZhengjiError) as err:
+        period_bounds(bad)
+    assert f"'{bad}'" in str(err.value) and "YYYY-Qn" in str(err.value)
+    assert f"{YEARS[0]} to {YEARS[1]}" in str(err.value)
+
+
+def test_the_cli_refuses_a_year_out_of_range(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from zhengji.cli import app
+
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    r = CliRunner().invoke(app, ["grid", "indicators", "--period", "0001", "--db", db])
+    assert r.exit_code == 2 and "'0001'" in r.output and "YYYY-Qn" in r.output, r.output
+
+
+@pytest.mark.parametrize(
+    "under", [["c1"], ["t1"], ["t2"], ["v1"], ["g2"], ["t2", "g1"], ["nowhere"]]
+)
+def test_a_subtree_gives_the_whole_city_rows_of_its_units(world: World, under: list[str]) -> None:
+    """The unit-scoped computation reads only the subtree's grids and returns exactly the rows
+    the whole-city computation gives those units (and no row of a unit above them)."""
+    _year(world)
+    below = {
+        "c1": {"c1", "t1", "t2", "v1", "v2", "g1", "g2", "g3"},
+        "t1": {"t1", "v1", "g1", "g2"},
+        "t2": {"t2", "v2", "g3"},
+        "v1": {"v1", "g1", "g2"},
+        "g1": {"g1"},
+        "g2": {"g2"},
+        "nowhere": set(),
+    }
+    keep = set().union(*(below[u] for u in under))
+    with world.store.transaction() as s:
+        assert bool(indicator_rows(s, "2025", under)) == bool(keep)
+    for period in ("2025", "2025-Q2", "2024"):
+        with world.store.transaction() as s:
+            whole = indicator_rows(s, period)
+            part = indicator_rows(s, period, under)
+        assert part == [r for r in whole if r.unit_id in keep], (under, period)
+        assert {r.unit_id for r in part} <= keep

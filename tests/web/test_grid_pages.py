@@ -53,6 +53,43 @@ def test_each_role_sees_its_own_part_of_the_tree(clients: dict[str, Client]) -> 
     assert len(admin["tree"]) == 10  # the ten demo counties
 
 
+def test_the_tree_page_loads_lower_levels_when_opened(clients: dict[str, Client]) -> None:
+    """The HTML tree shows the top units and their children only (the admin: counties and
+    townships); a township's villages come from ``/grid?under=``, which the page asks for with
+    htmx when the node is opened; the numbers of the shallow tree are those of the whole one."""
+    admin = clients["admin"]
+    page = admin.get("/grid?period=2025", html=True).text
+    assert 'id="node-jiangkou_t1"' in page and 'id="node-jiangkou_t1_v1"' not in page
+    assert 'hx-get="/grid?under=jiangkou_t1&amp;period=2025&amp;depth=1"' in page
+    assert len(page.encode()) < 150_000  # was 1.1 MB with every group
+    full = _walk(admin.get("/grid.json?period=2025").json()["tree"])
+    shallow = _walk(admin.get("/grid.json?period=2025&depth=1").json()["tree"])
+    assert {n["level"] for n in shallow.values()} == {"county", "township"}
+    for unit, n in shallow.items():
+        assert n["more"] and not n["children"] if n["level"] == "township" else n["children"]
+        keys = ("households", "grids", "villages", "groups", "open", "overdue", "indicators")
+        assert {k: n[k] for k in keys} == {k: full[unit][k] for k in keys}, unit
+    part = admin.get("/grid?under=jiangkou_t1&period=2025&depth=1", html=True).text
+    assert 'id="node-jiangkou_t1_v1"' in part and 'id="node-jiangkou_t1_v1_g1"' not in part
+    centre = clients["centre_jiangkou"]
+    assert centre.get("/grid?under=bijiang_t1", html=True).status_code == 403
+    assert centre.get("/grid.json?under=jiangkou_t1_v2").json()["tree"][0]["id"] == "jiangkou_t1_v2"
+    assert clients["gw_jiangkou"].get("/grid.json?under=jiangkou_t1_v1").status_code == 403
+    assert admin.get("/grid.json?under=no_such_unit").status_code == 404
+
+
+def test_the_demo_gives_the_centre_and_the_mediator_work(clients: dict[str, Client]) -> None:
+    """The demo leaves recent open disputes: unassigned and overdue ones in the dispatch view,
+    one escalated to the county, cases on the township mediator's list."""
+    d = clients["centre_jiangkou"].get("/grid/dispatch.json").json()
+    demo = [c for c in d["disputes"] if c["source"] in ("grid", "citizen")]
+    assert d["counts"]["unassigned"] >= 1 and d["counts"]["overdue"] >= 1
+    assert any(c["level"] == "county" and c["state"] == "registered" for c in demo)
+    assert any(c["overdue"] and c["level"] == "village" for c in demo)
+    mine = clients["med_jiangkou"].get("/grid/disputes.json").json()["disputes"]
+    assert mine and all(c["mediator_id"] == "jiangkou_t1_med" and c["open"] for c in mine)
+
+
 def test_a_grid_worker_sees_only_their_grid(clients: dict[str, Client]) -> None:
     gw = clients["gw_jiangkou"]
     assert gw.get(f"/grid/units/{GRID}").status_code == 200
@@ -62,6 +99,8 @@ def test_a_grid_worker_sees_only_their_grid(clients: dict[str, Client]) -> None:
     assert gw.get(f"/grid/units/{GRID}_k2.json").status_code == 200  # a group of their grid
     page = gw.get(f"/grid/units/{GRID}.json").json()
     assert len(page["groups"]) == 4 and len(page["groups"][0]["households_list"]) == 10
+    homes = [h["id"] for h in page["groups"][0]["households_list"]]
+    assert homes == [f"{GRID}_k1_h{i}" for i in range(1, 11)]  # natural order: h2 before h10
     assert page["visits"] and all(v["household_id"] is None or GRID in v["household_id"]
                                   for v in page["visits"])  # fmt: skip
     assert gw.get("/grid/units/no_such_grid.json").status_code == 404
@@ -247,6 +286,9 @@ def test_centre_assigns_and_mediator_records_an_outcome_in_the_browser(
     browser_login(page, "centre_jiangkou")
     assert page.url.endswith("/grid")
     assert page.locator("#grid-tree").inner_text().count("江口") >= 1
+    assert page.locator("#node-jiangkou_t1_v1").count() == 0  # loaded when its township opens
+    page.locator("#node-jiangkou_t1").evaluate("d => { d.open = true; }")
+    page.locator("#node-jiangkou_t1_v1").wait_for()
     shot(page, "grid_tree_centre")
     page.get_by_role("link", name="纠纷调度").click()
     page.wait_for_url("**/grid/dispatch")

@@ -1,7 +1,13 @@
 """Demo grid world (示例数据（模拟）): grids and ten-household groups for the 50 demo townships,
-people in every role, and a year (2025) of visits, issues found, disputes and volunteer hours.
+people in every role, and a year (2025) of visits, issues found, disputes and volunteer hours;
+then the disputes still open on the day the demo is built (``as_of``, default now): a few
+recent ones per township in every state before closing, one or two per county past their
+risk-level deadline and one per county escalated to the county centre — so the centre's
+dispatch view and each township mediator's case list have work in them. They are opened after
+2025, so the 2025 indicators are those of the year alone.
 
-Deterministic in ``seed`` (stream 37). Villages use the eco demo's ids (``<township>_v1..4``)
+Deterministic in ``seed`` (stream 37; the open disputes stream (37, 1), placed relative to
+``as_of``). Villages use the eco demo's ids (``<township>_v1..4``)
 so eco holders and grids line up. Issues found go through the voice workflow
 (:func:`zhengji.grid.visits.record_visits`); the structure through
 :func:`zhengji.grid.roster.store_structure` (validated); visits without issues, disputes
@@ -60,6 +66,7 @@ class GridDemo:
     disputes: int
     events: int
     hours: int
+    open_disputes: int = 0  # of ``disputes``: still open on ``as_of``
 
 
 def _structure() -> st.Structure:
@@ -105,8 +112,9 @@ def _structure() -> st.Structure:
     return st.Structure(tuple(vs), tuple(gs), tuple(ks), tuple(hs), tuple(ps), tuple(rs))
 
 
-def populate(store: Any, seed: int = 20251) -> GridDemo:
-    """Write the demo grid world into ``store`` (once; a second call adds nothing)."""
+def populate(store: Any, seed: int = 20251, as_of: dt.datetime | None = None) -> GridDemo:
+    """Write the demo grid world into ``store`` (once; a second call adds nothing); the open
+    disputes lie in the weeks before ``as_of`` (default: now)."""
     rng = np.random.default_rng((seed, STREAM))
     towns = township_units()
     quality = {t: float(rng.normal()) for t, _, _ in towns}
@@ -119,7 +127,9 @@ def populate(store: Any, seed: int = 20251) -> GridDemo:
         n_vis, n_iss = _visits(s, rng, structure, quality)
         n_d, n_ev = _disputes(s, rng, structure, quality)
         n_h = _hours(s, rng, structure, quality)
-    return GridDemo(len(structure.households), n_vis, n_iss, n_d, n_ev, n_h)
+        anchor = (as_of or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        n_o, n_oev = _open_disputes(s, np.random.default_rng((seed, STREAM, 1)), structure, anchor)
+    return GridDemo(len(structure.households), n_vis, n_iss, n_d + n_o, n_ev + n_oev, n_h, n_o)
 
 
 def _core(orm: Any) -> Any:
@@ -308,3 +318,126 @@ def _hours(s: Any, rng: np.random.Generator, sx: st.Structure, q: dict[str, floa
             )
     s.execute(_core(GridVolunteerHoursRow), rows)
     return len(rows)
+
+
+#: The open cases a township has besides its township-level one: (state, weight).
+_OPEN_STATES = (("registered", 0.35), ("assigned", 0.2), ("mediating", 0.3), ("agreed", 0.15))
+_H = dt.timedelta(hours=1)
+
+
+def _open_disputes(
+    s: Any, rng: np.random.Generator, sx: st.Structure, as_of: dt.datetime
+) -> tuple[int, int]:
+    """Disputes still open at ``as_of``: per township 2–3 recent village cases (registered,
+    assigned, in mediation or agreed awaiting the follow-up visit) and one high-risk case the
+    township mediator is handling; per county one or two village cases past their deadline
+    and one escalated to the county centre, waiting for a county mediator."""
+    dl = default_deadlines()
+    now = as_of.replace(minute=0, second=0, microsecond=0)
+    county = {t: c for t, _, c in township_units()}
+    grids: dict[str, list[str]] = {}
+    for g in sx.grids:
+        grids.setdefault(_town(g.id), []).append(g.id)
+    plans: list[tuple[str, str, str, float]] = []  # (grid, risk, plan, days before now)
+    states = [k for k, _ in _OPEN_STATES]
+    weights = [w for _, w in _OPEN_STATES]
+    for tid, _name, _c in township_units():
+        pick = grids[tid]
+        for _ in range(int(rng.integers(2, 4))):
+            state = str(rng.choice(states, p=weights))
+            risk = str(rng.choice(["low", "medium"], p=[0.7, 0.3]))
+            limit = dl.rules[risk].days
+            days = {"registered": (0, 2), "assigned": (1, 4), "mediating": (3, 12)}.get(
+                state, (5, 12)
+            )
+            ago = float(rng.uniform(*days))
+            plans.append((pick[int(rng.integers(len(pick)))], risk, state, min(ago, limit - 1)))
+        plans.append((pick[int(rng.integers(len(pick)))], "high", "township", rng.uniform(1, 5)))
+    by_county: dict[str, list[str]] = {}
+    for tid, gs in grids.items():
+        by_county.setdefault(county[tid], []).extend(gs)
+    for cid in sorted(by_county):
+        gs = by_county[cid]
+        for _ in range(int(rng.integers(1, 3))):  # past the deadline, still at the village
+            risk = str(rng.choice(["low", "medium"]))
+            late = dl.rules[risk].days + float(rng.uniform(1, 8))
+            plans.append((gs[int(rng.integers(len(gs)))], risk, "overdue", late))
+        plans.append((gs[int(rng.integers(len(gs)))], "high", "county", rng.uniform(2, 5)))
+    first = int(s.scalar(select(func.coalesce(func.max(GridDisputeRow.id), 0)))) + 1
+    disputes, parties, events = [], [], []
+    kinds = list(m.KINDS)
+    for did, (gid, risk, plan, ago) in enumerate(plans, start=first):
+        t0 = now - dt.timedelta(days=float(ago))
+        disputes.append(
+            {
+                "id": did,
+                "grid_id": gid,
+                "kind": kinds[int(rng.integers(len(kinds)))],
+                "risk": risk,
+                "source": "grid" if rng.random() < 0.6 else "citizen",
+                "summary": "矛盾纠纷（示例）",
+                "opened_at": t0,
+                "due_at": dl.due(risk, t0),
+                "opened_by": f"{gid}_w",
+                "recorded_at": now,
+            }
+        )
+        parties += [
+            {
+                "dispute_id": did,
+                "name": f"当事人{i}（示例）",
+                "phone": None,
+                "household_id": None,
+                "erased_at": None,
+            }
+            for i in (1, 2)
+        ]
+        events += _open_course(rng, did, gid, county[_town(gid)], risk, plan, t0, now, dl)
+    s.execute(_core(GridDisputeRow), disputes)
+    s.execute(_core(GridDisputePartyRow), parties)
+    dsp.insert_events(s, events)
+    return len(disputes), len(events)
+
+
+def _open_course(
+    rng: np.random.Generator,
+    did: int,
+    gid: str,
+    cid: str,
+    risk: str,
+    plan: str,
+    t0: dt.datetime,
+    now: dt.datetime,
+    dl: Any,
+) -> list[dict[str, Any]]:
+    """The steps of one open case so far: between registration ``t0`` and ``now``."""
+    vid, tid = gid.rsplit("_g", 1)[0], _town(gid)
+    meds = {"village": f"{vid}_med", "township": f"{tid}_med", "county": f"{cid}_med"}
+    out: list[dict[str, Any]] = []
+    case: m.Case | None = None
+    span = now - t0
+    t = t0
+
+    def go(action: str, actor: str, share: float, note: str | None = None, **kw: Any) -> None:
+        nonlocal case, t
+        t = max(t, t0 + span * share)
+        case = m.step(case, action, t, **kw)
+        out.append(dsp.event_row(did, len(out) + 1, action, case, actor, t, note))
+
+    go("register", f"{gid}_w", 0.0)
+    if dl.rules[risk].report_to_centre:
+        go("escalate", dsp.SYSTEM_RISK, 0.0)
+    assert case is not None
+    if plan == "registered":
+        return out
+    go("assign", f"{tid}_centre", 0.15, mediator_id=meds[case.level])
+    if plan == "assigned":
+        return out
+    sessions = 1 if plan == "county" else int(rng.integers(1, 4))
+    for k in range(sessions):
+        go("session", meds[case.level], 0.3 + 0.4 * k / sessions)
+    if plan == "agreed":
+        go("agree", meds[case.level], 0.85)
+    elif plan == "county":
+        go("escalate", meds[case.level], 0.8, "涉及多个乡镇，上报县综治中心（示例）")
+    return out

@@ -8,6 +8,7 @@ machine), ``deadlines`` (time limits by risk, TOML), ``indicators`` (observation
 Service functions over a ``Session``: ``roster`` (store the structure, erase people),
 ``visits`` (visits and issues → citizen requests via the voice workflow), ``disputes``
 (register, steps, who may see parties), ``volunteers`` (hours, eco conversion), ``facts``
-(indicator inputs from the store). Adapters: ``importer`` (CSV/XLSX), ``units`` (townships
-above villages), ``ecopoints`` (eco accounts).
+(indicator inputs from the store, for the whole city or one subtree), ``views`` (the read
+models of the pages: the tree, dispute rows, a node's people and households). Adapters:
+``importer`` (CSV/XLSX), ``units`` (townships above villages), ``ecopoints`` (eco accounts).
 """

@@ -8,8 +8,9 @@ Exact definitions (period P: ``YYYY``, ``YYYY-Qn`` or ``YYYY-MM`` in China time)
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from zhengji.bundle.model import ObservationRow
@@ -17,6 +18,7 @@ from zhengji.errors import DataError
 
 __all__ = [
     "INDICATORS",
+    "YEARS",
     "DisputeFact",
     "Facts",
     "period_bounds",
@@ -47,28 +49,38 @@ INDICATORS: dict[str, tuple[str, str, str, int]] = {
 }
 
 
+_PERIOD = re.compile(r"([0-9]{4})(?:-Q([0-9])|-([0-9]{2}))?")
+#: Years a period may name: enough for any record, and far from datetime's limits (year 1 in
+#: China time is before datetime's first instant in UTC).
+YEARS = (1900, 2999)
+
+
 def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) in UTC of a period given as ``YYYY``, ``YYYY-Qn`` or ``YYYY-MM``."""
-    try:
-        if len(period) == 4:
-            y = int(period)
-            a, b = dt.datetime(y, 1, 1, tzinfo=CHINA), dt.datetime(y + 1, 1, 1, tzinfo=CHINA)
-        elif len(period) == 7 and period[5] == "Q":
-            y, q = int(period[:4]), int(period[6])
-            if not 1 <= q <= 4:
-                raise ValueError(period)
-            a = dt.datetime(y, 3 * q - 2, 1, tzinfo=CHINA)
-            b = dt.datetime(y + (q == 4), 1 if q == 4 else 3 * q + 1, 1, tzinfo=CHINA)
-        else:
-            y, mo = int(period[:4]), int(period[5:7])
-            if len(period) != 7 or period[4] != "-":
-                raise ValueError(period)
-            a = dt.datetime(y, mo, 1, tzinfo=CHINA)
-            b = dt.datetime(y + (mo == 12), 1 if mo == 12 else mo + 1, 1, tzinfo=CHINA)
-    except ValueError as exc:
+    m = _PERIOD.fullmatch(period)
+    y = int(m.group(1)) if m else 0
+    q = int(m.group(2)) if m and m.group(2) else None
+    mo = int(m.group(3)) if m and m.group(3) else None
+    if (
+        m is None
+        or not YEARS[0] <= y <= YEARS[1]
+        or (q is not None and not 1 <= q <= 4)
+        or (mo is not None and not 1 <= mo <= 12)
+    ):
         raise DataError(
-            f"期间格式无效 invalid period '{period}': use YYYY, YYYY-Qn or YYYY-MM"
-        ) from exc
+            f"期间格式无效 invalid period '{period}': use YYYY, YYYY-Qn (n = 1–4) or YYYY-MM "
+            f"(MM = 01–12), with a year from {YEARS[0]} to {YEARS[1]}, e.g. 2025, 2025-Q2, "
+            "2025-06"
+        )
+    if q is not None:
+        first, months = 3 * q - 2, 3
+    elif mo is not None:
+        first, months = mo, 1
+    else:
+        first, months = 1, 12
+    end = first - 1 + months  # months since January of y, 1–12
+    a = dt.datetime(y, first, 1, tzinfo=CHINA)
+    b = dt.datetime(y + end // 12, end % 12 + 1, 1, tzinfo=CHINA)
     return a.astimezone(dt.UTC), b.astimezone(dt.UTC)
 
 
@@ -116,12 +128,17 @@ def _pct(num: Mapping[str, int | float], den: Mapping[str, int]) -> Iterable[tup
             yield u, 100.0 * num.get(u, 0) / den[u]
 
 
-def rows(f: Facts, period: str) -> list[ObservationRow]:
-    """Every indicator of :data:`INDICATORS` for every unit with a positive denominator."""
+def rows(f: Facts, period: str, only: Collection[str] | None = None) -> list[ObservationRow]:
+    """Every indicator of :data:`INDICATORS` for every unit with a positive denominator (of
+    ``only`` when given: the units whose grids ``f`` holds completely)."""
     out: list[ObservationRow] = []
 
     def emit(ind: str, pairs: Iterable[tuple[str, float]]) -> None:
-        out.extend(ObservationRow(u, period, ind, round(v, 6), "derived") for u, v in pairs)
+        out.extend(
+            ObservationRow(u, period, ind, round(v, 6), "derived")
+            for u, v in pairs
+            if only is None or u in only
+        )
 
     hh = _sum(f.tree, f.households)
     emit("grid_visit_coverage", _pct(_sum(f.tree, f.visited), hh))
