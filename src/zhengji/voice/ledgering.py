@@ -11,9 +11,12 @@ several milliseconds, which would halve the Open311 POST rate. So events are com
 order by :func:`sync`, which appends every event not yet committed in one batch and records
 the high-water mark in ``voice_ledger_marks``. Staff steps (``handling.act``) sync at once in
 their own transaction (with up to ``INLINE_LIMIT`` events of backlog before them); citizen
-submissions are synced by the app every few seconds (``ZHENGJI_VOICE_LEDGER_INTERVAL``) and by
-``zhengji voice ledger-sync``. An event is in the database before it is acknowledged, so a
-crash only delays its leaf, never loses it. ``ZHENGJI_VOICE_LEDGER=0`` turns the ledger off.
+submissions over Open311 are synced inside each group-commit batch
+(``zhengji.voice.requests.GroupCommit``, ``after``), so an acknowledged request is normally
+already in the ledger; the app's periodic sync (``ZHENGJI_VOICE_LEDGER_INTERVAL``) and
+``zhengji voice ledger-sync`` catch up whatever a failed batch left. An event is in the
+database before it is acknowledged, so a crash only delays its leaf, never loses it.
+``ZHENGJI_VOICE_LEDGER=0`` turns the ledger off.
 """
 
 from __future__ import annotations

@@ -14,18 +14,21 @@ returns the request it created the first time (HTTP 200 instead of 201), never a
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from zhengji.errors import DataError
-from zhengji.voice import catalogue
+from zhengji.voice import catalogue, ledgering
 from zhengji.voice.context import VoiceContext, context
 from zhengji.voice.limits import CHINA
-from zhengji.voice.requests import Requester, Submission, Submitted, submit
+from zhengji.voice.requests import Accepted, GroupCommit, Requester, Submission, accept
 from zhengji.voice.views import (
     PublicRequest,
     RequestNotFoundError,
@@ -40,8 +43,17 @@ __all__ = ["PREFIX", "Open311Error", "render_request", "render_service", "router
 PREFIX = "/open311/v2"
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 MAX_DAYS = 90
+LEDGER_STEP = 1_000  # ledger leaves a POST batch appends at most (a backlog drains in steps)
 router = APIRouter(tags=["open311"])
-Ctx = Annotated[VoiceContext, Depends(context)]
+
+
+async def _context(request: Request) -> VoiceContext:
+    # async on purpose: FastAPI runs a plain-def dependency in the thread pool, a thread hop
+    # per request that cost more than the POST's own checks (docs/benchmarks.md, Voice)
+    return context(request)
+
+
+Ctx = Annotated[VoiceContext, Depends(_context)]
 _CT = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
 
@@ -164,6 +176,66 @@ async def _guard(fmt: str, call: Any) -> Response:
         return _error(fmt, Open311Error(400, str(exc)))
 
 
+# The POST is registered first: routes are tried in order, and it is the hot path. ``fmt`` is
+# read from the path by hand (below), so the OpenAPI document is told of it here.
+_FMT_PARAM = {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+@router.post("/requests.{fmt}", openapi_extra={"parameters": [_FMT_PARAM]})
+async def post_request(request: Request) -> Response:
+    # Only ``request`` as parameter: FastAPI's dependency solving for ``fmt`` and the context
+    # cost more than the rest of the handler (docs/benchmarks.md, Voice)
+    fmt = str(request.path_params["fmt"])
+
+    async def run() -> Response:
+        ctx = context(request)
+        flat, multi = await _form(request)
+        raw_key = request.headers.get("idempotency-key") or flat.get("idempotency_key")
+        key = raw_key if isinstance(raw_key, str) and raw_key else None
+        done = await _writer(request, ctx).submit(lambda: _accept(ctx, flat, multi, key))
+        body = [
+            {
+                "service_request_id": done.service_request_id,
+                "token": done.token,
+                "service_notice": f"已受理并派单 accepted and dispatched; 办理时限 due "
+                f"{_iso(done.due_at)}",
+                "account_id": None,
+            }
+        ]
+        return _dump(fmt, "service_requests", body, 200 if done.replayed else 201)
+
+    return await _guard(fmt, run)
+
+
+_URLENCODED = "application/x-www-form-urlencoded"
+MAX_FIELDS = 1000  # Starlette's limits for request.form(), kept on the fast path below
+MAX_FIELD_BYTES = 1024 * 1024
+
+
+async def _form(request: Request) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The POST's fields: ``(last value by name, all values by name)``.
+
+    A url-encoded body (what Open311 clients send) is split here by Starlette's rules for
+    ``request.form()`` (``&``-separated, empty pieces skipped, name before the first ``=``,
+    ``+`` and ``%XX`` decoded as UTF-8, the same limits) at a fraction of its cost on the hot
+    path; any other body (multipart, with media) goes through ``request.form()``.
+    """
+    ctype = request.headers.get("content-type", "")
+    if ctype.partition(";")[0].strip().lower() != _URLENCODED:
+        form = await request.form()
+        return dict(form.items()), {k: [str(v) for v in form.getlist(k)] for k in form}
+    multi: dict[str, list[str]] = {}
+    pieces = [x for x in (await request.body()).decode("latin-1").split("&") if x]
+    if len(pieces) > MAX_FIELDS:
+        raise Open311Error(400, f"字段过多 more than {MAX_FIELDS} fields")
+    for piece in pieces:
+        if len(piece) > MAX_FIELD_BYTES:
+            raise Open311Error(400, "字段过大 a field is larger than 1 MB")
+        name, _, value = piece.partition("=")
+        multi.setdefault(unquote_plus(name), []).append(unquote_plus(value))
+    return {k: v[-1] for k, v in multi.items()}, multi
+
+
 @router.get("/discovery.{fmt}")
 async def discovery(request: Request, fmt: str) -> Response:
     async def run() -> Response:
@@ -268,9 +340,10 @@ def _submission(
     )
 
 
-def _post(
+def _accept(
     ctx: VoiceContext, form: Mapping[str, Any], multi: Mapping[str, list[str]], key: str | None
-) -> Submitted:
+) -> Accepted:
+    """Everything a POST checks and decides before writing (runs on the writer thread)."""
     api_key = form.get("api_key")
     if not api_key:
         raise Open311Error(403, "需要 api_key api_key is required to post requests")
@@ -286,8 +359,28 @@ def _post(
     )
     assert jid is not None
     sub = _submission(form, multi, key, client, jid)
-    with ctx.store.transaction() as session:
-        return submit(session, sub, ctx.units(), ctx.limits)
+    return accept(sub, ctx.units(), ctx.limits)
+
+
+_WRITER_LOCK = threading.Lock()
+
+
+def _writer(request: Request, ctx: VoiceContext) -> GroupCommit:
+    """The app's group-commit writer for POSTs (made on first use, kept on ``app.state``)."""
+    state = request.app.state
+    w = getattr(state, "voice_writer", None)
+    if w is None:
+        with _WRITER_LOCK:
+            w = getattr(state, "voice_writer", None)
+            if w is None:
+                after = _ledger_step if ledgering.enabled() else None
+                w = state.voice_writer = GroupCommit(ctx.store.transaction, after=after)
+    assert isinstance(w, GroupCommit)
+    return w
+
+
+def _ledger_step(session: Session) -> None:
+    ledgering.sync(session, limit=LEDGER_STEP)
 
 
 def _default_jurisdiction(ctx: VoiceContext) -> str:
@@ -295,29 +388,6 @@ def _default_jurisdiction(ctx: VoiceContext) -> str:
     if len(cities) != 1:
         raise Open311Error(400, "需要 jurisdiction_id jurisdiction_id is required")
     return cities[0]
-
-
-@router.post("/requests.{fmt}")
-async def post_request(request: Request, fmt: str, ctx: Ctx) -> Response:
-    async def run() -> Response:
-        form = await request.form()
-        multi = {k: [str(v) for v in form.getlist(k)] for k in form}
-        flat = {k: (str(v) if isinstance(v, str) else v) for k, v in form.items()}
-        raw_key = request.headers.get("idempotency-key") or flat.get("idempotency_key")
-        key = raw_key if isinstance(raw_key, str) and raw_key else None
-        done = await run_in_threadpool(_post, ctx, flat, multi, key)
-        body = [
-            {
-                "service_request_id": done.service_request_id,
-                "token": done.token,
-                "service_notice": f"已受理并派单 accepted and dispatched; 办理时限 due "
-                f"{_iso(done.due_at)}",
-                "account_id": None,
-            }
-        ]
-        return _dump(fmt, "service_requests", body, 200 if done.replayed else 201)
-
-    return await _guard(fmt, run)
 
 
 def _date(name: str, v: str | None) -> dt.datetime | None:
