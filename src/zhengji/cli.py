@@ -462,7 +462,8 @@ def _demo_summaries(records: Any, bundle_dir: Path, db_url: str, out: Path) -> N
     if cad is not None:
         console.print(
             f"干部考核 cadres: {cad.cadres} 名干部 cadres assessed (年度 annual batches "
-            f"{', '.join(map(str, cad.annual_batches))}, 任期 term batch {cad.term_batch}); "
+            f"{', '.join(map(str, cad.annual_batches))}, 任期 term batch {cad.term_batch}, "
+            f"平时 routine batches {', '.join(map(str, cad.routine_batches)) or '—'}); "
             f"离任后暴露的形象工程债务计入 {cad.mover} 的任期结果; 离任后见效的生态修复记功 "
             f"{cad.eco_deputy}; 容错免责 {cad.exempted}; 警示教育案例 {cad.cases} 件 cases "
             f"(`zhengji cadres explain …`)"
@@ -472,7 +473,7 @@ def _demo_summaries(records: Any, bundle_dir: Path, db_url: str, out: Path) -> N
         console.print(
             f"一中心一张网十联户 grids: {grid.households} 户 households, "
             f"{grid.visits} 次走访 visits ({grid.issues} 件转为诉求 became requests), "
-            f"{grid.disputes} 件矛盾纠纷 disputes "
+            f"{grid.disputes} 件矛盾纠纷 disputes, {grid.open_disputes} 件在办 open "
             f"({grid.events} 个调解步骤 steps, 已入账 in the ledger)"
         )
     eco = records.summaries.get("eco")
