@@ -11,6 +11,9 @@
    expressions on DuckDB over the SQLite file and on SQLite.
 3. ``import``: 10^7 observations (10,000 units × 32 indicators × 32 years) streamed from CSV
    into SQLite and PostgreSQL with ``zhengji.store.bulk.import_observations``: rows/s.
+4. ``requests-import``: a synthetic 12345 export (10^6 tickets by default) through
+   ``zhengji requests import``'s bulk path into SQLite and PostgreSQL: requests/s, then the
+   ledger commit of every lifecycle event: events/s.
 
 Every measurement runs in a fresh subprocess; peak memory is its (and its children's: the
 Spark JVM) maximum resident set size.
@@ -19,6 +22,7 @@ Spark JVM) maximum resident set size.
     .venv/bin/python bench/scale.py requests --rows 10000000 --engines duckdb pandas spark
     .venv/bin/python bench/scale.py events --requests 50000
     .venv/bin/python bench/scale.py import --rows 10000000 --pg postgresql+psycopg://…
+    .venv/bin/python bench/scale.py requests-import --rows 1000000 --pg postgresql+psycopg://…
 """
 
 from __future__ import annotations
@@ -278,33 +282,141 @@ def _measure_import(url: str, out: Path, csv: Path) -> None:
     with Store.open(url) as st:
         st.import_bundle(bundle)
         t0 = time.perf_counter()
+        c0 = resource.getrusage(resource.RUSAGE_SELF)
         s = import_observations(st, csv, bundle.scheme, bundle.scheme_text)
         seconds = time.perf_counter() - t0
-    print(json.dumps({"seconds": seconds, "rows": s.rows_added, "peak_rss_mb": _peak_rss_mb()}))
+        c1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime  # SQLite's work is in-process
+    print(json.dumps({"seconds": seconds, "rows": s.rows_added, "cpu": cpu,
+                      "peak_rss_mb": _peak_rss_mb()}))  # fmt: skip
 
 
-def bench_import(rows: int, pg: str | None) -> None:
-    out, csv = generate_observations(rows)
-    print(f"data: {csv} ({csv.stat().st_size / 1e6:,.0f} MB)")
+def _targets(pg: str | None) -> dict[str, str]:
+    """A fresh SQLite file, and a fresh database on the PostgreSQL server when given."""
     targets = {"SQLite": f"sqlite:///{tempfile.mkdtemp(prefix='zhengji-bench-')}/store.db"}
     if pg:
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
 
-        name = f"zj_bench_{os.getpid()}"
+        name = f"zj_bench_{os.getpid()}_{time.monotonic_ns()}"
         with create_engine(pg, isolation_level="AUTOCOMMIT").connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             c.execute(text(f'CREATE DATABASE "{name}"'))
         targets["PostgreSQL"] = make_url(pg).set(database=name).render_as_string(False)
-    print("\n| store | rows | time (s) | rows/s | peak RSS (MB) |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, url in targets.items():
+    return targets
+
+
+def bench_import(rows: int, pg: str | None) -> None:
+    out, csv = generate_observations(rows)
+    print(f"data: {csv} ({csv.stat().st_size / 1e6:,.0f} MB)")
+    print(f"load {os.getloadavg()}")
+    print("\n| store | rows | time (s) | rows/s | client CPU (s) | peak RSS (MB) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, url in _targets(pg).items():
         m = _run(["_import", url, str(out), str(csv)])
         print(
             f"| {name} | {m['rows']:,} | {m['seconds']:.1f} | {m['rows'] / m['seconds']:,.0f} | "
-            f"{m['peak_rss_mb']:,.0f} |"
+            f"{m['cpu']:.1f} | {m['peak_rss_mb']:,.0f} |"
         )
     print(f"\nload average {os.getloadavg()[0]:.1f}")
+
+
+# --- bulk import of citizen requests (a 12345 export) ----------------------------------------
+def generate_export(rows: int) -> Path:
+    """``export-<rows>.csv``: a 12345 export (示例数据（模拟）) over the demo city's 10 counties
+    and 50 townships, every service code, ~80 % signed, ~60 % completed, ~50 % called back,
+    one in ten with the export's own handling unit; fields are hashes of the row number."""
+    import duckdb
+
+    from zhengji.demo.voice import demo_units
+    from zhengji.voice import catalogue
+
+    out = DATA / f"export-{rows}.csv"
+    if out.is_file():
+        return out
+    DATA.mkdir(parents=True, exist_ok=True)
+    towns = [(u.id, u.parent_id) for u in demo_units() if u.level == "township"]
+    codes = [s.code for s in catalogue.SERVICES]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES " + ",".join(
+        f"({k}, '{t}', '{c}')" for k, (t, c) in enumerate(towns)
+    ) + ") v(k, town, county)")  # fmt: skip
+    con.execute("CREATE TABLE s AS SELECT * FROM (VALUES " + ",".join(
+        f"({k}, '{c}')" for k, c in enumerate(codes)
+    ) + ") v(k, code)")  # fmt: skip
+    con.execute(
+        f"""COPY (
+          WITH r AS (
+            SELECT i, hash(i, 1) % {len(towns)} AS tk, hash(i, 2) % {len(codes)} AS sk,
+                   TIMESTAMP '2025-01-01 00:00:00' + to_minutes((i * 3) % 525000) AS ts,
+                   hash(i, 3) % 100 AS u1, hash(i, 4) % 100 AS u2, hash(i, 5) % 3 + 1 AS sat,
+                   (hash(i, 6) % 48)::BIGINT AS h1, (hash(i, 7) % 200)::BIGINT AS h2
+            FROM range({rows}) x(i)
+          )
+          SELECT 'GD' || lpad(i::VARCHAR, 10, '0') AS "工单编号",
+                 strftime(ts, '%Y-%m-%d %H:%M') AS "受理时间", s.code AS "服务类型",
+                 t.county AS "区县", t.town AS "乡镇", '诉求 ' || i AS "诉求内容",
+                 CASE WHEN u1 < 30 THEN '市民' || (i % 1000) ELSE '' END AS "诉求人",
+                 CASE WHEN u2 < 10 THEN t.county ELSE '' END AS "承办单位",
+                 CASE WHEN u1 < 80 THEN strftime(ts + to_hours(1 + h1), '%Y-%m-%d %H:%M')
+                      ELSE '' END AS "签收时间",
+                 CASE WHEN u1 < 60 THEN strftime(ts + to_hours(49 + h2), '%Y-%m-%d %H:%M')
+                      ELSE '' END AS "办结时间",
+                 CASE WHEN u1 < 50 THEN sat::VARCHAR ELSE '' END AS "满意度",
+                 CASE WHEN u1 < 50 THEN (CASE WHEN sat >= 2 THEN '是' ELSE '否' END)
+                      ELSE '' END AS "是否解决"
+          FROM r JOIN t ON t.k = r.tk JOIN s ON s.k = r.sk ORDER BY i
+        ) TO '{out}' (FORMAT csv, HEADER)"""
+    )
+    con.close()
+    return out
+
+
+def _measure_requests_import(url: str, csv: Path) -> None:
+    """The import (ledger off), then committing its events to the ledger, timed apart."""
+    os.environ["ZHENGJI_VOICE_LEDGER"] = "0"
+    from zhengji.demo.voice import demo_units
+    from zhengji.store import Store
+    from zhengji.voice.importcsv import import_csv
+    from zhengji.voice.ledgering import sync
+    from zhengji.voice.limits import default_limits
+    from zhengji.voice.units import load_units, register_units
+
+    with Store.open(url) as st:
+        with st.transaction() as s:
+            register_units(s, demo_units())
+        t0 = time.perf_counter()
+        with st.transaction() as s:
+            r = import_csv(s, csv, load_units(s), default_limits(), "bench")
+        t1 = time.perf_counter()
+        import_rss = _peak_rss_mb()
+        with st.transaction() as s:
+            leaves = sync(s)
+        t2 = time.perf_counter()
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({
+        "seconds": t1 - t0, "ledger_seconds": t2 - t1, "rows": r.added, "events": leaves,
+        "cpu": cpu.ru_utime + cpu.ru_stime, "import_rss_mb": import_rss,
+        "peak_rss_mb": _peak_rss_mb(),
+    }))  # fmt: skip
+
+
+def bench_requests_import(rows: int, pg: str | None) -> None:
+    csv = generate_export(rows)
+    print(f"data: {csv} ({csv.stat().st_size / 1e6:,.0f} MB); load {os.getloadavg()}")
+    print(
+        "\n| store | requests | events | import (s) | requests/s | ledger sync (s) | "
+        "events/s | peak RSS import / with ledger (MB) |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, url in _targets(pg).items():
+        m = _run(["_requests_import", url, str(csv)])
+        print(
+            f"| {name} | {m['rows']:,} | {m['events']:,} | {m['seconds']:.1f} | "
+            f"{m['rows'] / m['seconds']:,.0f} | {m['ledger_seconds']:.1f} | "
+            f"{m['events'] / m['ledger_seconds']:,.0f} | {m['import_rss_mb']:,.0f} / "
+            f"{m['peak_rss_mb']:,.0f} |"
+        )
+    print(f"\nload average {os.getloadavg()}")
 
 
 # --- the demo store: from raw request events, as the app computes them --------------------------
@@ -375,6 +487,12 @@ def main() -> None:
     me = sub.add_parser("_events")
     me.add_argument("impl")
     me.add_argument("url")
+    ri = sub.add_parser("requests-import")
+    ri.add_argument("--rows", type=int, default=1_000_000)
+    ri.add_argument("--pg", default=os.environ.get("ZHENGJI_TEST_POSTGRES_URL"))
+    mr = sub.add_parser("_requests_import")
+    mr.add_argument("url")
+    mr.add_argument("csv", type=Path)
     mi = sub.add_parser("_import")
     mi.add_argument("url")
     mi.add_argument("out", type=Path)
@@ -384,6 +502,10 @@ def main() -> None:
         bench_requests(a.rows, a.engines)
     elif a.cmd == "import":
         bench_import(a.rows, a.pg)
+    elif a.cmd == "requests-import":
+        bench_requests_import(a.rows, a.pg)
+    elif a.cmd == "_requests_import":
+        _measure_requests_import(a.url, a.csv)
     elif a.cmd == "events":
         bench_events(a.requests)
     elif a.cmd == "_events":

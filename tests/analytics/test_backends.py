@@ -15,14 +15,22 @@ import pytest
 from tests.analytics.conftest import AS_OF, IGNORE_IBIS_WARNINGS, PG_ENV, Demo
 
 from zhengji import analytics as an
+from zhengji.demo.voice import SURVEY_CODE
 from zhengji.errors import StoreError
+from zhengji.store import Store
+from zhengji.voice.surveys import get_survey
 
 pytestmark = IGNORE_IBIS_WARNINGS
 
 Derivation = Callable[[an.Analytics], pd.DataFrame]
 
 
-def _derivations(variables: list[str]) -> dict[str, Derivation]:
+#: Columns computed from averages over units (the shrinkage): each engine adds floats in its
+#: own order, so they agree to ~1e-14, not bit for bit; everything else must be identical.
+ROUNDED = ("shrunk", "shrink_factor", "shrunk_sd")
+
+
+def _derivations(variables: list[str], scales: dict[int, int], items: int) -> dict[str, Derivation]:
     """Each derivation once (``as_of_import_id`` is checked against the store in test_derive)."""
 
     def panel(a: an.Analytics) -> pd.DataFrame:
@@ -40,18 +48,31 @@ def _derivations(variables: list[str]) -> dict[str, Derivation]:
             a.table("voice_survey_issuances"), a.table("voice_votes")
         ).execute()
 
+    def scores(a: an.Analytics) -> pd.DataFrame:
+        return an.survey_scores(a.table("voice_votes"), scales, a.table("voice_units")).execute()
+
+    def items_(a: an.Analytics) -> pd.DataFrame:
+        return an.survey_item_means(a.table("voice_votes"), items).execute()
+
     return {
         "panel": panel,
         "digits": digits,
         "requests": requests,
         "surveys": surveys,
+        "survey_scores": scores,
+        "survey_items": items_,
     }
 
 
 def _normal(df: pd.DataFrame) -> pd.DataFrame:
     """Engines differ in dtypes (int32/int64, nullable, object/str), not in values."""
     out = pd.DataFrame(index=range(len(df)))
-    keys = [c for c in ("unit_id", "period", "month", "indicator_id", "test", "digit") if c in df]
+    keys = [
+        c
+        for c in ("survey_id", "level", "unit_id", "period", "month", "indicator_id", "test",
+                  "digit", "item")
+        if c in df
+    ]  # fmt: skip
     df = df.sort_values(keys).reset_index(drop=True)
     for c in df.columns:
         s = df[c]
@@ -72,6 +93,9 @@ def test_identical_results_on_every_backend(
 ) -> None:
     b = sqlite_demo.bundles[0].scheme
     variables = [i.id for i in b.indicators] + [d.id for d in b.denominators]
+    with Store.open(sqlite_demo.url) as st, st.transaction() as s:
+        survey = get_survey(s, SURVEY_CODE)
+    derivations = _derivations(variables, {survey.id: survey.scale}, len(survey.items))
     sources: dict[str, tuple[str, str]] = {
         "duckdb-sqlite": (sqlite_demo.url, "duckdb"),
         "sqlite": (sqlite_demo.url, "sqlite"),
@@ -85,12 +109,20 @@ def test_identical_results_on_every_backend(
     for name, (src, backend) in sources.items():
         with an.connect(src, backend) as a:
             assert a.backend == backend
-            results[name] = {k: _normal(f(a)) for k, f in _derivations(variables).items()}
+            results[name] = {k: _normal(f(a)) for k, f in derivations.items()}
     ref = results["duckdb-sqlite"]
     assert len(ref["panel"]) > 40 and len(ref["requests"]) > 500 and len(ref["digits"]) > 500
+    assert len(ref["survey_scores"]) >= 20 and len(ref["survey_items"]) >= 50
     for name, got in results.items():
         for k, df in got.items():
-            pd.testing.assert_frame_equal(df, ref[k], check_exact=True, obj=f"{name}: {k}")
+            exact = [c for c in df.columns if c not in ROUNDED]
+            pd.testing.assert_frame_equal(
+                df[exact], ref[k][exact], check_exact=True, obj=f"{name}: {k}"
+            )
+            if k == "survey_scores":
+                pd.testing.assert_frame_equal(
+                    df[list(ROUNDED)], ref[k][list(ROUNDED)], rtol=1e-12, atol=1e-12
+                )
 
 
 def test_duckdb_is_offline(sqlite_demo: Demo) -> None:

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from tests.analytics.conftest import AS_OF, IGNORE_IBIS_WARNINGS, Demo
 
 from zhengji import analytics as an
+from zhengji.demo.voice import SURVEY_CODE
+from zhengji.errors import MethodError
 from zhengji.integrity.digits import count_digits
 from zhengji.store import Store
 from zhengji.store.ops import load_panel
@@ -20,6 +22,7 @@ from zhengji.store.schema_voice import VoiceSurveyIssuanceRow, VoiceVoteRow
 from zhengji.voice.facts import monthly_table, request_facts
 from zhengji.voice.limits import default_limits
 from zhengji.voice.metrics import FACT_COLUMNS
+from zhengji.voice.surveys import get_survey, results
 
 pytestmark = IGNORE_IBIS_WARNINGS
 
@@ -193,3 +196,72 @@ def test_survey_participation(sqlite_demo: Demo) -> None:
     r = got.set_index("unit_id")["participation"]
     for u, n in issued.items():
         assert r[u] == pytest.approx(100 * votes.get(u, 0) / n, rel=1e-12)
+
+
+def _survey(url: str) -> tuple[dict[int, int], int, pd.DataFrame, list[tuple[str, list[int]]]]:
+    """Scales by survey id, item count, ``voice.surveys.results`` and the raw answers."""
+    with Store.open(url) as st, st.transaction() as s:
+        survey = get_survey(s, SURVEY_CODE)
+        want = results(s, SURVEY_CODE)
+        votes = [
+            (u, list(a))
+            for u, a in s.execute(
+                select(VoiceVoteRow.unit_id, VoiceVoteRow.answers).where(
+                    VoiceVoteRow.survey_id == survey.id
+                )
+            )
+        ]
+    return {survey.id: survey.scale}, len(survey.items), want, votes
+
+
+def test_survey_scores_equal_voice_results(sqlite_demo: Demo) -> None:
+    """n, mean score, shrunk score, shrinkage factor and its sd per township and county =
+    ``voice.surveys.results`` (numpy over respondent scores; Morris 1983 shrinkage)."""
+    scales, _, want, votes = _survey(sqlite_demo.url)
+    with an.connect(sqlite_demo.url) as a:
+        got = an.survey_scores(a.table("voice_votes"), scales, a.table("voice_units")).execute()
+    assert set(got.level) == {"township", "county"} and len(got) == len(want) >= 20
+    m = want.merge(got, on=["unit_id", "level"], suffixes=("_want", "_got"), validate="1:1")
+    assert len(m) == len(want)
+    assert (m.n_want == m.n_got).all()
+    for c in ("mean", "shrunk", "shrink_factor", "shrunk_sd"):
+        np.testing.assert_allclose(m[f"{c}_got"], m[f"{c}_want"], rtol=1e-12, atol=1e-12)
+    assert (m.shrink_factor_got > 0).all()  # shrinkage really happened (k ≥ 4 units per level)
+    # the sd behind the t-interval: numpy's sample sd of the respondent scores of one township
+    u = str(m.unit_id[m.level == "township"].iloc[0])
+    scale = next(iter(scales.values()))
+    x = [(np.mean(a) - 1) / (scale - 1) * 100 for v, a in votes if v == u]
+    sd = got.set_index(["level", "unit_id"]).loc[("township", u), "sd"]
+    assert sd == pytest.approx(np.std(x, ddof=1), rel=1e-12)
+
+
+def test_survey_item_means_equal_numpy(sqlite_demo: Demo) -> None:
+    _, items, _, votes = _survey(sqlite_demo.url)
+    with an.connect(sqlite_demo.url) as a:
+        got = an.survey_item_means(a.table("voice_votes"), items).execute()
+    by: dict[str, list[list[int]]] = {}
+    for u, a in votes:
+        by.setdefault(u, []).append(a)
+    assert len(got) == len(by) * items
+    for r in got.itertuples(index=False):
+        col = [a[r.item - 1] for a in by[r.unit_id]]
+        assert r.n == len(col)
+        assert r.mean == pytest.approx(np.mean(col), rel=1e-12)
+
+
+def test_answers_are_read_without_json_functions() -> None:
+    """A 10-point scale's "10" is one item, spaces and brackets do not matter."""
+    import ibis
+
+    t = ibis.memtable(
+        {"survey_id": [1, 1], "unit_id": ["u", "u"], "answers": ["[10, 1,3]", "[ 2,10 ,10 ]"]}
+    )
+    got = an.survey_item_means(t, 3).execute().sort_values("item")
+    assert got["mean"].tolist() == [6.0, 5.5, 6.5]
+    s = an.survey_scores(t, {1: 10}).execute()
+    # respondent scores (mean − 1)/9·100: 14/3 → 40.74…, 22/3 → 70.37…
+    assert s["mean"].iloc[0] == pytest.approx(((14 / 3 - 1) / 9 * 100 + (22 / 3 - 1) / 9 * 100) / 2)
+    with pytest.raises(MethodError, match="at least one survey"):
+        an.survey_scores(t, {})
+    with pytest.raises(MethodError, match="items ≥ 1"):
+        an.survey_item_means(t, 0)

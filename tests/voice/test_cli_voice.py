@@ -6,9 +6,13 @@ import csv
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from zhengji.cli import app
+from zhengji.store import Store
+from zhengji.store.schema_voice import VoiceEventRow
+from zhengji.voice.ledgering import event_records
 
 runner = CliRunner()
 
@@ -42,7 +46,14 @@ def test_requests_commands(db: str, tmp_path: Path) -> None:
         "A2,2025-03-03 10:00,sanitation,bijiang,bijiang_t2,垃圾,,2025-03-04 10:00,,,\n",
         encoding="utf-8",
     )
-    assert "2 新增" in ok("requests", "import", str(export), "--db", db)
+    imported = ok("requests", "import", str(export), "--db", db)
+    assert "2 新增" in imported
+    # the events are ledgered after the import's own commit, in short transactions: all of
+    # them (accept, dispatch, sign, complete, callback of A1; accept, dispatch, sign of A2)
+    assert "已入账 committed" in imported
+    with Store.open(db) as st, st.transaction() as s:
+        n_events = s.scalar(select(func.count()).select_from(VoiceEventRow))
+        assert n_events and len(list(event_records(s))) == n_events
     out = ok("requests", "ranking", "--month", "2025-03", "--db", db)
     assert "碧江区" in out and "2025-03" in out
     out = ok("requests", "ranking", "--month", "2025-03", "--level", "township", "--db", db)

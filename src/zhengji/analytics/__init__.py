@@ -19,7 +19,9 @@ from zhengji.analytics.derive import (
     monthly_request_metrics,
     panel_wide,
     request_facts,
+    survey_item_means,
     survey_participation,
+    survey_scores,
 )
 
 __all__ = [
@@ -34,5 +36,7 @@ __all__ = [
     "request_facts",
     "spark_session",
     "sqlite_scanner_path",
+    "survey_item_means",
     "survey_participation",
+    "survey_scores",
 ]

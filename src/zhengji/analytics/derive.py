@@ -19,10 +19,12 @@ The rules are the store's and the voice module's, restated here set-wise:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import ibis
 import ibis.expr.types as ir
+
+from zhengji.errors import MethodError
 
 __all__ = [
     "CHINA_OFFSET_HOURS",
@@ -32,7 +34,9 @@ __all__ = [
     "monthly_request_metrics",
     "panel_wide",
     "request_facts",
+    "survey_item_means",
     "survey_participation",
+    "survey_scores",
 ]
 
 #: China Standard Time has no daylight saving: a month of submission is UTC + 8 h.
@@ -262,3 +266,137 @@ def survey_participation(issuances: ir.Table, votes: ir.Table) -> ir.Table:
         votes=n,
         participation=n.cast("float64") * 100.0 / j.issued.cast("float64"),
     )
+
+
+def _compact_answers(answers: ir.Value) -> ir.StringValue:
+    """A vote's answers as one character per item: ``[3, 10, 4]`` → ``"304"`` (``0`` is 10).
+
+    String functions only (replace, length, substr), which every engine has alike, where JSON
+    functions differ (SQLite's ``json_extract``, PostgreSQL's operators, Spark's
+    ``get_json_object``). Answers are whole numbers 1–10 (``voice.surveys``: scale 3–10)."""
+    s = answers.cast("string")
+    for ch in (" ", "[", "]"):
+        s = s.replace(ch, "")
+    return s.replace("10", "0").replace(",", "")
+
+
+def _answer_sums(votes: ir.Table) -> ir.Table:
+    """Per vote: survey_id, unit_id, items answered (m) and the sum of the answers (s)."""
+    c = _compact_answers(votes.answers)
+    n = c.length().cast("int64")
+    total: ir.IntegerValue = ibis.literal(0, type="int64")
+    for v in range(1, 11):
+        digit = "0" if v == 10 else str(v)
+        total = total + (n - c.replace(digit, "").length().cast("int64")) * v
+    return votes.select(
+        survey_id=votes.survey_id.cast("int64"), unit_id=votes.unit_id.cast("string"), m=n, s=total
+    )
+
+
+def survey_scores(
+    votes: ir.Table, scales: Mapping[int, int], units: ir.Table | None = None
+) -> ir.Table:
+    """Per (survey_id, level, unit_id): respondents n, mean score 0–100, its sd, and the
+    empirical-Bayes shrunk score, as ``zhengji.voice.surveys.results`` computes them.
+
+    A respondent's score is ``(mean answer − 1) / (scale − 1) · 100``; with ``units``
+    (``voice_units``) each township's votes count again for its parent (``level`` "county"),
+    pooled. ``scales``: survey id → Likert scale (``voice_surveys.scale``); other surveys are
+    left out. Means and sds come from integer sums (exact on every engine); the shrinkage
+    averages over units (``voice.survey_stats.shrink``, Morris 1983), whose floating sums
+    each engine may add in its own order (agreement to ~1e-12, not bit for bit).
+    """
+    if not scales:
+        raise MethodError("评议量表为空 survey_scores needs the scale of at least one survey")
+    v = votes.filter(votes.survey_id.isin(list(scales)))
+    per = _answer_sums(v).mutate(level=ibis.literal("township"))
+    if units is not None:
+        p = units.select(child=units.id, parent=units.parent_id)
+        up = per.inner_join(p, per.unit_id == p.child)
+        up = up.filter(up.parent.notnull())
+        per = per.union(
+            up.select(
+                "survey_id",
+                unit_id=up.parent.cast("string"),
+                m=up.m,
+                s=up.s,
+                level=ibis.literal("county"),
+            ),
+            distinct=False,
+        )
+    scale = ibis.cases(*((per.survey_id == k, float(x)) for k, x in scales.items()))
+    per = per.mutate(scale=scale)
+    g = per.group_by(["survey_id", "level", "unit_id"]).aggregate(
+        n=per.count(),
+        m=per.m.max(),
+        s1=per.s.sum(),
+        s2=(per.s * per.s).sum(),
+        scale=per.scale.max(),
+    )
+    n, s1 = g.n.cast("float64"), g.s1.cast("float64")
+    unit = g.m.cast("float64") * (g.scale - 1.0)  # respondent score = (s / m − 1)/(scale − 1)·100
+    mean = (s1 / (n * g.m.cast("float64")) - 1.0) / (g.scale - 1.0) * 100.0
+    num = (g.n * g.s2 - g.s1 * g.s1).cast("float64")  # n·Σs² − (Σs)² exactly, in integers
+    var = ibis.ifelse(g.n > 1, num / (n * (n - 1.0)) * (100.0 / unit) * (100.0 / unit), None)
+    scored = g.select("survey_id", "level", "unit_id", "n", mean=mean, var=var)
+    return _shrunk(scored)
+
+
+def _shrunk(u: ir.Table) -> ir.Table:
+    """Positive-part empirical-Bayes shrinkage of unit means within (survey, level)."""
+    keys = ["survey_id", "level"]
+    pool = u.group_by(keys).aggregate(
+        k=u.count(), grand=u.mean.mean(), pooled=u.var.mean(where=u.n > 1)
+    )
+    pool = pool.select(
+        g_survey=pool.survey_id,
+        g_level=pool.level,
+        k=pool.k,
+        grand=pool.grand,
+        pooled=pool.pooled.fill_null(0.0),
+    )
+    j = u.inner_join(pool, (u.survey_id == pool.g_survey) & (u.level == pool.g_level))
+    j = j.mutate(vu=j.pooled / j.n.cast("float64"), dev2=(j.mean - j.grand) * (j.mean - j.grand))
+    spread = j.group_by(keys).aggregate(ss=j.dev2.sum(), mean_v=j.vu.mean())
+    spread = spread.select(s_survey=spread.survey_id, s_level=spread.level, ss=spread.ss,
+                           mean_v=spread.mean_v)  # fmt: skip
+    t = j.inner_join(spread, (j.survey_id == spread.s_survey) & (j.level == spread.s_level))
+    k = t.k.cast("float64")
+    between = t.ss / (k - 1.0) - t.mean_v
+    tau2 = ibis.ifelse(between > 0.0, between, 0.0)
+    ratio = (k - 3.0) / (k - 1.0) * t.vu / (t.vu + tau2)
+    factor = ibis.ifelse(t.k < 4, 0.0, ibis.ifelse(ratio < 1.0, ratio, 1.0))
+    return t.select(
+        "survey_id",
+        "level",
+        "unit_id",
+        "n",
+        "mean",
+        sd=t.var.sqrt(),
+        shrunk=ibis.ifelse(t.k < 4, t.mean, t.grand + (1.0 - factor) * (t.mean - t.grand)),
+        shrink_factor=factor,
+        shrunk_sd=((1.0 - factor) * t.vu).sqrt(),
+    )
+
+
+def survey_item_means(votes: ir.Table, items: int) -> ir.Table:
+    """Per (survey_id, unit_id, item 1..``items``): answers given and their mean (1..scale)."""
+    if items < 1:
+        raise MethodError(f"题目数应为正 survey_item_means needs items ≥ 1, got {items}")
+    c = votes.select("survey_id", "unit_id", a=_compact_answers(votes.answers))
+    parts = []
+    for k in range(items):
+        ch = c.a.substr(k, 1)
+        x = c.filter(c.a.length() > k).mutate(
+            item=ibis.literal(k + 1, type="int64"),
+            x=ibis.ifelse(ch == "0", 10, ch.cast("int64")).cast("int64"),
+        )
+        parts.append(x.select("survey_id", "unit_id", "item", "x"))
+    long = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+    g = long.group_by(["survey_id", "unit_id", "item"]).aggregate(
+        n=long.count(), total=long.x.sum()
+    )
+    return g.select(
+        "survey_id", "unit_id", "item", "n",
+        mean=g.total.cast("float64") / g.n.cast("float64"),
+    )  # fmt: skip

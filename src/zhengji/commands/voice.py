@@ -193,14 +193,38 @@ def import_cmd(
     db: Db = None,
 ) -> None:
     """导入工单 Import requests from a 12345 export (all or nothing; re-import is harmless)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     from zhengji.store import Store
+    from zhengji.voice import ledgering
     from zhengji.voice.importcsv import import_csv
     from zhengji.voice.limits import load_limits
     from zhengji.voice.units import load_units
 
-    with Store.open(db) as st, st.transaction() as s:
-        res = import_csv(s, file, load_units(s), load_limits(), by)
-    console.print(f"导入 imported: {res.added} 新增 added, {res.unchanged} 已有 unchanged")
+    bar = Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                   transient=True)  # fmt: skip
+    with Store.open(db) as st:
+        with st.transaction() as s, bar:
+            task = bar.add_task("导入 importing", total=None)
+            advance = lambda n: bar.advance(task, n)  # noqa: E731
+            res = import_csv(
+                s, file, load_units(s), load_limits(), by, on_progress=advance, sync_events=False
+            )
+        console.print(f"导入 imported: {res.added} 新增 added, {res.unchanged} 已有 unchanged")
+        # The events' leaves in short transactions: other ledger writers are never held up
+        # for the whole import; an interrupted sync resumes here or in the app's own sync.
+        synced = 0
+        with bar:
+            task = bar.add_task("入账 committing to the ledger", total=None)
+            while ledgering.enabled():
+                with st.transaction() as s:
+                    n = ledgering.sync(s, limit=ledgering.BATCH)
+                if not n:
+                    break
+                synced += n
+                bar.advance(task, n)
+        if synced:
+            console.print(f"已入账 committed {synced} events to the ledger")
 
 
 @requests_app.command("show")
@@ -587,6 +611,38 @@ def survey_results(
     if out is not None:
         table.to_csv(out, index=False)
         console.print(f"已写出 written: {out}")
+
+
+@survey_app.command("screen")
+@friendly
+def survey_screen(
+    code: Annotated[str, typer.Argument(help="评议编号 survey code")],
+    scheme: Annotated[
+        Path | None, typer.Option(help="考核方案 scheme TOML: record the signals as a screen")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """评议核查 Integrity signals of a survey's votes; with --scheme, stored for review."""
+    from zhengji.integrity.findings import flagged, with_qvalues
+    from zhengji.store import Store
+    from zhengji.voice.surveys import record_signals, signals
+
+    with Store.open(db) as st, st.transaction() as s:
+        if scheme is None:
+            found, note = with_qvalues(signals(s, code)), ""
+        else:
+            from zhengji.scheme import load_scheme
+
+            done = record_signals(s, code, load_scheme(scheme))
+            found = list(done.findings)
+            note = (
+                f"; 已记录 recorded as screen #{done.screen_id}"
+                if done.recorded
+                else f"; 未变化，沿用 unchanged since screen #{done.screen_id}"
+            )
+    for f in flagged(found):
+        console.print(f"[yellow]疑点 signal[/] {f.check} ({f.severity}): {escape(f.summary_zh)}")
+    console.print(f"共 {len(found)} 项检验 tests, {len(flagged(found))} 项疑点 flagged{note}")
 
 
 # --- zhengji supervisor -------------------------------------------------------------------
