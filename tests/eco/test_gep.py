@@ -4,9 +4,11 @@ table, and the latent indicators.
 Formulas follow 《生态产品总值核算规范（试行）》(NDRC & NBS 2022); default prices are those of
 LY/T 1721-2008 Annex A and the Environmental Protection Tax Law (cited in
 ``zhengji/eco/prices.toml``). Each expected value below is worked out by hand in the docstring, so
-a reader can check it with a calculator. These stay hand-computed because no published example
-with both the per-service physical quantity and its price was reachable (see
-``test_gep_published.py``, which holds the published totals, and ``test_gep_units.py``).
+a reader can check it with a calculator. They pin the physical formulas (P − R − ET, RUSLE,
+evaporation energy…) that the published papers do not print; ``test_gep_published.py`` checks
+the valuation of each account against the quantities, prices and values published by
+白玛卓嘎 et al. 2017 (Ganzi) and 缪建群 et al. 2017 (Gaotianyan), plus published totals, and
+``test_gep_units.py`` the units.
 """
 
 from __future__ import annotations
