@@ -1,7 +1,8 @@
 """One synthetic store (示例数据（模拟）) for the analytics tests: the demo world's county and
-township bundles, a correction import, and 2,000 citizen requests with their events and a
-survey. Built once per test process on SQLite, and once on PostgreSQL when a server is
-available; the Parquet export of the SQLite store feeds DuckDB-over-Parquet and Spark."""
+township bundles, a correction import, 2,000 citizen requests with their events and a survey,
+and the eco demo's accounts (2 holders per village: 400 holders, ~900 awards). Built once per
+test process on SQLite, and once on PostgreSQL when a server is available; the Parquet export
+of the SQLite store feeds DuckDB-over-Parquet and Spark."""
 
 from __future__ import annotations
 
@@ -14,15 +15,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from zhengji import analytics as an
 from zhengji.analytics.backends import SMALL_DATA_SPARK, spark_session
 from zhengji.bundle import Bundle, load_bundle
 from zhengji.bundle.model import ObservationRow
 from zhengji.demo import build_world
+from zhengji.demo import eco as demo_eco
 from zhengji.demo import voice as demo_voice
+from zhengji.eco.rulebook import Rulebook, default_rulebook
 from zhengji.store import Store
 from zhengji.store.bulk import export_parquet
 
@@ -37,6 +42,9 @@ IBIS_WARNINGS = (
 IGNORE_IBIS_WARNINGS = [pytest.mark.filterwarnings(w) for w in IBIS_WARNINGS]
 #: A fixed "now" for request facts, after the demo year (2025) ends.
 AS_OF = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
+#: Mid-way through the eco demo's year of awards: some counted, some pending, some future.
+ECO_AS_OF = dt.datetime(2025, 7, 1, 4, tzinfo=dt.UTC)
+ECO_HOLDERS_PER_VILLAGE = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +72,7 @@ def _populate(url: str, world: Path) -> Demo:
         st.import_bundle(townships)
         st.import_bundle(_corrected(counties))
         demo_voice.populate(st, n_requests=2000)
+        demo_eco.populate(st, holders_per_village=ECO_HOLDERS_PER_VILLAGE)
     return Demo(url, (counties, townships), first)
 
 
@@ -110,3 +119,25 @@ def postgres_demo(world: Path) -> Iterator[Demo | None]:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def tight_rulebook() -> Rulebook:
+    """The demo's rulebook with caps a fifth as high and a total of 40: the demo never reaches the
+    real caps within one year, so this makes the dimension and total caps bind."""
+    rb = default_rulebook()
+    dims = tuple(dataclasses.replace(d, cap=d.cap // 5) for d in rb.dimensions)
+    return dataclasses.replace(rb, dimensions=dims, total_cap=40)
+
+
+def eco_points(a: an.Analytics, rb: Rulebook, as_of: dt.datetime) -> ibis.Table:
+    """:func:`zhengji.analytics.eco_holder_points` over the store's eco tables."""
+    return an.eco_holder_points(
+        a.table("eco_holders"),
+        a.table("eco_entries"),
+        a.table("eco_signoffs"),
+        a.table("eco_objections"),
+        a.table("eco_objection_rulings"),
+        a.table("eco_rule_items"),
+        rb,
+        as_of,
+    )

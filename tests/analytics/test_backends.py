@@ -1,6 +1,7 @@
 """The same derivations give identical results on every engine: DuckDB over the SQLite file,
 SQLite, DuckDB over the Parquet export, PostgreSQL (when a server is available) and Spark
-``local[2]`` over the Parquet export (one Spark session for the whole run)."""
+``local[2]`` over the Parquet export (one Spark session for the whole run). The eco figures
+are also equal to ``zhengji.eco.indicators.account_rows`` on the same store."""
 
 from __future__ import annotations
 
@@ -12,10 +13,21 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from tests.analytics.conftest import AS_OF, IGNORE_IBIS_WARNINGS, PG_ENV, Demo
+from tests.analytics.conftest import (
+    AS_OF,
+    ECO_AS_OF,
+    IGNORE_IBIS_WARNINGS,
+    PG_ENV,
+    Demo,
+    eco_points,
+    tight_rulebook,
+)
 
 from zhengji import analytics as an
 from zhengji.demo.voice import SURVEY_CODE
+from zhengji.eco.indicators import account_rows
+from zhengji.eco.rulebook import default_rulebook
+from zhengji.eco.service import holder_balances, holder_units
 from zhengji.errors import StoreError
 from zhengji.store import Store
 from zhengji.voice.surveys import get_survey
@@ -54,6 +66,18 @@ def _derivations(variables: list[str], scales: dict[int, int], items: int) -> di
     def items_(a: an.Analytics) -> pd.DataFrame:
         return an.survey_item_means(a.table("voice_votes"), items).execute()
 
+    demo_rb, tight = default_rulebook(), tight_rulebook()
+
+    def eco(a: an.Analytics) -> pd.DataFrame:  # caps that bind, after the year of awards
+        return an.eco_participation(eco_points(a, tight, AS_OF)).execute()
+
+    def eco_mid(a: an.Analytics) -> pd.DataFrame:  # the demo rulebook, awards pending
+        return an.eco_participation(eco_points(a, demo_rb, ECO_AS_OF)).execute()
+
+    def eco_dims(a: an.Analytics) -> pd.DataFrame:
+        pts = eco_points(a, tight, AS_OF)
+        return an.eco_points_by_dimension(pts, [d.id for d in tight.dimensions]).execute()
+
     return {
         "panel": panel,
         "digits": digits,
@@ -61,6 +85,9 @@ def _derivations(variables: list[str], scales: dict[int, int], items: int) -> di
         "surveys": surveys,
         "survey_scores": scores,
         "survey_items": items_,
+        "eco": eco,
+        "eco_mid": eco_mid,
+        "eco_dims": eco_dims,
     }
 
 
@@ -70,7 +97,7 @@ def _normal(df: pd.DataFrame) -> pd.DataFrame:
     keys = [
         c
         for c in ("survey_id", "level", "unit_id", "period", "month", "indicator_id", "test",
-                  "digit", "item")
+                  "digit", "item", "dimension_id")
         if c in df
     ]  # fmt: skip
     df = df.sort_values(keys).reset_index(drop=True)
@@ -113,6 +140,7 @@ def test_identical_results_on_every_backend(
     ref = results["duckdb-sqlite"]
     assert len(ref["panel"]) > 40 and len(ref["requests"]) > 500 and len(ref["digits"]) > 500
     assert len(ref["survey_scores"]) >= 20 and len(ref["survey_items"]) >= 50
+    _assert_eco_equals_account_rows(sqlite_demo, ref)
     for name, got in results.items():
         for k, df in got.items():
             exact = [c for c in df.columns if c not in ROUNDED]
@@ -123,6 +151,29 @@ def test_identical_results_on_every_backend(
                 pd.testing.assert_frame_equal(
                     df[list(ROUNDED)], ref[k][list(ROUNDED)], rtol=1e-12, atol=1e-12
                 )
+
+
+def _assert_eco_equals_account_rows(demo: Demo, ref: dict[str, pd.DataFrame]) -> None:
+    """The reference engine's eco figures = ``account_rows`` over ``balances``, exactly."""
+    for key, rb, as_of in (
+        ("eco", tight_rulebook(), AS_OF),
+        ("eco_mid", default_rulebook(), ECO_AS_OF),
+    ):
+        with Store.open(demo.url) as st, st.transaction() as s:
+            rows = account_rows(holder_units(s), holder_balances(s, rb, as_of), rb, "2025")
+        want = {(r.unit_id, r.indicator_id): r.value for r in rows}
+        df = ref[key]
+        assert len(df) == 260  # 200 villages, 50 townships, 10 counties
+        got: dict[tuple[str, str], float] = {}
+        for r in df.itertuples(index=False):
+            got[(r.unit_id, "eco_participation")] = r.participation
+            got[(r.unit_id, "eco_mean_score")] = r.mean_score
+        if key == "eco":
+            for r in ref["eco_dims"].itertuples(index=False):
+                got[(r.unit_id, f"eco_points_{r.dimension_id}")] = r.mean
+        else:
+            want = {k: v for k, v in want.items() if not k[1].startswith("eco_points_")}
+        assert got == want
 
 
 def test_duckdb_is_offline(sqlite_demo: Demo) -> None:

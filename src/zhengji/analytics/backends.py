@@ -41,17 +41,6 @@ __all__ = [
 BACKENDS = ("duckdb", "sqlite", "postgres", "spark")
 #: Parquet directories on a cluster's storage, read by Spark only.
 REMOTE = ("hdfs://", "s3a://", "s3://", "gs://", "abfss://", "file://")
-_TABLES = (
-    "observations",
-    "imports",
-    "units",
-    "voice_units",
-    "voice_requests",
-    "voice_events",
-    "voice_survey_issuances",
-    "voice_votes",
-)
-
 
 @dataclass
 class Analytics:

@@ -13,24 +13,34 @@ The rules are the store's and the voice module's, restated here set-wise:
 - digit counts follow ``zhengji.integrity.digits.count_digits``: ``Z = rint(value·10^d)``
   (ties to even, like NumPy), first digit of every ``Z ≥ 1``, last digit of ``10 ≤ Z < 2^53``;
 - request facts and monthly metrics follow ``zhengji.voice.facts.request_facts`` and
-  ``zhengji.voice.metrics.monthly`` (docs/voice.md, "Metrics").
+  ``zhengji.voice.metrics.monthly`` (docs/voice.md, "Metrics");
+- eco points follow ``zhengji.eco.scoring`` (which awards count at a date, caps per dimension
+  and in total) and the unit figures ``zhengji.eco.indicators.account_rows``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
 from zhengji.errors import MethodError
 
+if TYPE_CHECKING:
+    from zhengji.eco.rulebook import Rulebook
+
 __all__ = [
     "CHINA_OFFSET_HOURS",
+    "ECO_LEVELS",
     "METRIC_COUNTS",
     "current_observations",
     "digit_counts",
+    "eco_holder_points",
+    "eco_participation",
+    "eco_points_by_dimension",
     "monthly_request_metrics",
     "panel_wide",
     "request_facts",
@@ -400,3 +410,167 @@ def survey_item_means(votes: ir.Table, items: int) -> ir.Table:
         "survey_id", "unit_id", "item", "n",
         mean=g.total.cast("float64") / g.n.cast("float64"),
     )  # fmt: skip
+
+
+# --- ecological accounts ---------------------------------------------------------------------
+#: The levels of the eco chain (``eco_holders``: village → township → county).
+ECO_LEVELS = ("village", "township", "county")
+
+
+def _counted_awards(
+    entries: ir.Table,
+    signoffs: ir.Table,
+    objections: ir.Table,
+    rulings: ir.Table,
+    items: ir.Table,
+    as_of: dt.datetime,
+) -> ir.Table:
+    """holder_id, dimension_id, points of every award that counts at ``as_of`` (UTC).
+
+    The states of ``zhengji.eco.scoring.status`` (and ``eco.tally``): an award counts unless a
+    reversal made by ``as_of`` reverses it, it is made after ``as_of``, it has expired
+    (``valid_until ≤ as_of``), nobody signed it off, an objection to it is open (no ruling,
+    as the store stands now, like ``scoring``), or its objection window is still open."""
+    at = ibis.literal(as_of.astimezone(dt.UTC).replace(tzinfo=None), type="timestamp")
+    r = entries.view()
+    r = r.filter((r.kind == "reversal") & (r.awarded_at <= at) & r.reverses_id.notnull())
+    rev = r.select(rev_of=r.reverses_id).distinct()
+    ru = rulings.select(r_obj=rulings.objection_id)
+    op = objections.left_join(ru, objections.id == ru.r_obj)
+    open_ = op.filter(op.r_obj.isnull()).select(open_entry=op.entry_id).distinct()
+    sig = signoffs.select(s_entry=signoffs.entry_id).distinct()
+    it = items.select(i_pk=items.rulebook_pk, i_item=items.item_id, dimension_id=items.dimension_id)
+    e = entries.filter(
+        (entries.kind == "award")
+        & (entries.awarded_at <= at)
+        & (entries.valid_until > at)
+        & (entries.objection_until <= at)
+    )
+    j = (
+        e.inner_join(it, (e.rulebook_pk == it.i_pk) & (e.item_id == it.i_item))
+        .inner_join(sig, e.id == sig.s_entry)
+        .left_join(rev, e.id == rev.rev_of)
+        .left_join(open_, e.id == open_.open_entry)
+    )
+    j = j.filter(j.rev_of.isnull() & j.open_entry.isnull())
+    return j.select(
+        holder_id=j.holder_id, dimension_id=j.dimension_id, points=j.points.cast("int64")
+    )
+
+
+def _dim(d: str) -> str:
+    return f"points_{d}"
+
+
+def _capped(x: ir.IntegerValue, cap: int) -> ir.IntegerValue:
+    return ibis.ifelse(x > cap, cap, x).cast("int64")
+
+
+def eco_holder_points(
+    holders: ir.Table,
+    entries: ir.Table,
+    signoffs: ir.Table,
+    objections: ir.Table,
+    rulings: ir.Table,
+    items: ir.Table,
+    rb: Rulebook,
+    as_of: dt.datetime,
+) -> ir.Table:
+    """Per holder of ``eco_holders``: village_id, township_id, county_id, counted points per
+    dimension of ``rb`` after its cap (one column each, ``points_<dimension>``) and ``points``
+    after the total cap, as ``zhengji.eco.scoring.balances``; a holder without awards has 0.
+
+    Points of a dimension the rulebook does not know (an older rulebook's) count uncapped
+    towards the total, as in ``balances``. Integer arithmetic only: exact on every engine."""
+    aw = _counted_awards(entries, signoffs, objections, rulings, items, as_of)
+    dims = [d.id for d in rb.dimensions]
+    per = aw.group_by("holder_id").aggregate(
+        **{_dim(d): aw.points.sum(where=aw.dimension_id == d) for d in dims},
+        other=aw.points.sum(where=~aw.dimension_id.isin(dims)),
+    )
+    per = per.select(
+        h_id=per.holder_id,
+        other=per.other.fill_null(0).cast("int64"),
+        **{
+            _dim(d.id): _capped(per[_dim(d.id)].fill_null(0).cast("int64"), d.cap)
+            for d in rb.dimensions
+        },
+    )
+    h = holders.select("id", "village_id", "township_id", "county_id")
+    j = h.left_join(per, h.id == per.h_id)
+    cols = {_dim(d): j[_dim(d)].fill_null(0).cast("int64") for d in dims}
+    total: ir.IntegerValue = j.other.fill_null(0).cast("int64")
+    for c in cols.values():
+        total = total + c
+    return j.select(
+        holder_id=j.id,
+        village_id=j.village_id,
+        township_id=j.township_id,
+        county_id=j.county_id,
+        **cols,
+        points=_capped(total, rb.total_cap),
+    )
+
+
+def _per_unit(points: ir.Table, dims: Sequence[str]) -> ir.Table:
+    """Each holder once for its village, township and county; grouped per unit with the level
+    it first appears at (a unit named at two levels is the lower, as ``eco.tally``)."""
+    parts = [
+        points.select(
+            "points",
+            *map(_dim, dims),
+            unit_id=points[f"{lv}_id"],
+            lvl=ibis.literal(k, type="int64"),
+        )
+        for k, lv in enumerate(ECO_LEVELS)
+    ]
+    long = parts[0].union(*parts[1:], distinct=False)
+    g = long.group_by("unit_id").aggregate(
+        holders=long.count(),
+        participants=long.count(where=long.points > 0),
+        score=long.points.sum(),
+        lvl=long.lvl.min(),
+        **{_dim(d): long[_dim(d)].sum() for d in dims},
+    )
+    level = ibis.cases(*((g.lvl == k, lv) for k, lv in enumerate(ECO_LEVELS)))
+    return g.mutate(level=level)
+
+
+def eco_participation(points: ir.Table) -> ir.Table:
+    """Per village, township and county (unit_id, level): holders, participants (counted
+    points > 0), participation (%) and mean score, as ``zhengji.eco.indicators.account_rows``.
+
+    ``points`` is :func:`eco_holder_points`. Means of integer sums over a count, divided once:
+    the same float on every engine and in Python."""
+    g = _per_unit(points, [])
+    n = g.holders.cast("float64")
+    return g.select(
+        "unit_id",
+        "level",
+        holders=g.holders.cast("int64"),
+        participants=g.participants.cast("int64"),
+        participation=g.participants.cast("float64") * 100.0 / n,
+        mean_score=g.score.cast("float64") / n,
+    )
+
+
+def eco_points_by_dimension(points: ir.Table, dimensions: Sequence[str]) -> ir.Table:
+    """Per (unit_id, level, dimension_id): mean points per holder after the dimension caps,
+    as ``account_rows``'s ``eco_points_<dimension>`` (holders without awards count with 0).
+
+    ``dimensions``: the rulebook's dimension ids (columns of :func:`eco_holder_points`)."""
+    if not dimensions:
+        raise MethodError("维度为空 eco_points_by_dimension needs at least one dimension")
+    dims = list(dimensions)
+    g = _per_unit(points, dims)
+    n = g.holders.cast("float64")
+    parts = [
+        g.select(
+            "unit_id",
+            "level",
+            dimension_id=ibis.literal(d),
+            mean=g[_dim(d)].cast("float64") / n,
+        )
+        for d in dims
+    ]
+    return parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]

@@ -19,7 +19,8 @@ second writer whose snapshot went stale fails with "database is locked" and writ
 
 Export writes each analytics table to ``<table>.parquet`` (read by DuckDB and Spark, see
 :mod:`zhengji.analytics`), streaming ``chunk_rows`` at a time. Who submitted a request
-(``voice_requesters``) is never exported.
+(``voice_requesters``) is never exported, nor eco account holders' names, people or evidence
+(``EXPORT_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from zhengji.store.schema import Base, ImportRow, ObservationRecord, UnitRecord
 
 __all__ = [
     "COLUMNS",
+    "EXPORT_COLUMNS",
     "EXPORT_TABLES",
     "BulkSummary",
     "export_parquet",
@@ -75,10 +77,28 @@ EXPORT_TABLES = (
     "voice_events",
     "voice_survey_issuances",
     "voice_votes",
+    "eco_rule_items",
+    "eco_holders",
+    "eco_entries",
+    "eco_signoffs",
+    "eco_objections",
+    "eco_objection_rulings",
 )
+#: Tables exported with these columns only: the eco derivations' inputs, without people's ids,
+#: evidence (photo, place, device), free text (objections, reasons) or who recorded what.
+EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "eco_holders": ("id", "kind", "village_id", "township_id", "county_id"),
+    "eco_entries": ("id", "kind", "rulebook_pk", "item_id", "period", "holder_id", "points",
+                    "awarded_at", "valid_until", "posted_at", "objection_until", "reverses_id"),
+    "eco_signoffs": ("id", "entry_id", "signed_at"),
+    "eco_objections": ("id", "entry_id", "raised_at"),
+    "eco_objection_rulings": ("id", "objection_id", "upheld", "reversal_id", "ruled_at"),
+}  # fmt: skip
 _PRIVATE = frozenset(
     {
         "voice_requesters",
+        "eco_people",
+        "eco_holder_names",
         "voice_api_keys",
         "web_users",
         "web_sessions",
@@ -434,14 +454,16 @@ def _utc(v: Any) -> Any:
 def _export_table(
     session: Session, table: Table, target: Path, chunk_rows: int, on_progress: Progress | None
 ) -> int:
-    schema = pa.schema([(c.name, _arrow_type(c)) for c in table.columns])
-    json_cols = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    keep = EXPORT_COLUMNS.get(table.name)
+    cols = [c for c in table.columns if keep is None or c.name in keep]
+    schema = pa.schema([(c.name, _arrow_type(c)) for c in cols])
+    json_cols = {c.name for c in cols if isinstance(c.type, JSON)}
     tmp = target.with_suffix(".parquet.part")
     n = 0
     result = (
         session.connection()
         .execution_options(stream_results=True)
-        .execute(select(table).order_by(*table.primary_key.columns))
+        .execute(select(*cols).order_by(*table.primary_key.columns))
     )
     with pq.ParquetWriter(tmp, schema) as w:
         for part in result.partitions(chunk_rows):
