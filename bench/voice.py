@@ -100,6 +100,9 @@ def bare_app() -> Any:
         body = json.dumps([{"service_request_id": str(rid)}])
         return Response(body, status_code=201, media_type="application/json")
 
+    from zhengji.servergc import tune
+
+    tune()  # the same server GC settings as zhengji's app (server_app)
     return app
 
 
@@ -125,7 +128,8 @@ def free_port() -> int:
 
 def start_server(kind: str, db: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ZHENGJI_DATABASE_URL": f"sqlite:///{db}"}
-    target = "zhengji.voice.app:create_app" if kind != "bare" else "voice:bare_app"
+    # both apps get the same server GC settings (zhengji.servergc), so the ratio is like for like
+    target = "zhengji.voice.app:server_app" if kind != "bare" else "voice:bare_app"
     cmd = [sys.executable, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1",
            "--port", str(port), "--log-level", "warning", "--no-access-log",
            "--workers", str(workers)]  # fmt: skip

@@ -56,9 +56,11 @@ def serve(
     """启动 Open311 接口 Serve only the citizen API (Open311 GeoReport v2 at /open311/v2)."""
     import uvicorn
 
+    from zhengji.servergc import tune
     from zhengji.voice.app import create_app
 
     api = create_app(db)
+    tune()  # full collections would stall every request in flight (zhengji.servergc)
     console.print(f"Open311: http://{host}:{port}/open311/v2/discovery.json (Ctrl+C 退出 quit)")
     uvicorn.run(api, host=host, port=port, log_level="warning")
 

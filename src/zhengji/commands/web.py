@@ -55,6 +55,9 @@ def serve_app(db_url: str | None, host: str, port: int, banner: str = "") -> Non
     sys.stdout.flush()  # a pipe (make, a test) must see the URL before the server blocks
     config = uvicorn.Config(application, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
+    from zhengji.servergc import tune
+
+    tune()  # full collections would stall every request in flight (zhengji.servergc)
     try:
         server.run(sockets=[sock])
     finally:

@@ -20,7 +20,17 @@ from zhengji.voice.context import VoiceContext, install
 from zhengji.voice.limits import TimeLimits
 from zhengji.voice.open311 import PREFIX, router
 
-__all__ = ["create_app", "ledger_loop"]
+__all__ = ["create_app", "ledger_loop", "server_app"]
+
+
+def server_app() -> FastAPI:
+    """The app for a process that only serves it (``uvicorn --factory
+    zhengji.voice.app:server_app``): :func:`create_app` with the server GC settings."""
+    from zhengji.servergc import tune
+
+    app = create_app()
+    tune()
+    return app
 
 
 def create_app(store_url: str | None = None, *, limits: TimeLimits | None = None) -> FastAPI:
