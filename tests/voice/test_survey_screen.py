@@ -183,8 +183,6 @@ def test_a_survey_without_votes_is_not_screened(store: Store, tmp_path: Path) ->
 
 
 def test_survey_screen_command(store: Store, tmp_path: Path) -> None:
-    if not store.url.startswith("sqlite"):
-        pytest.skip("the command is exercised once, on SQLite")
     _scheme(tmp_path, store)
     _vote(store)
     runner = CliRunner()
