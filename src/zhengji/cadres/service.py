@@ -30,6 +30,7 @@ __all__ = [
     "batch_payload",
     "batches",
     "compute",
+    "default_batch",
     "is_synthetic",
     "latest_result",
     "results",
@@ -178,17 +179,20 @@ def batches(session: Session) -> list[CadreBatchRow]:
     return list(session.scalars(select(CadreBatchRow).order_by(CadreBatchRow.id)))
 
 
-def _batch(session: Session, batch_id: int | None) -> CadreBatchRow:
-    """The batch asked for; by default the latest one that is not a quarter's 平时 check.
+def default_batch(bs: Sequence[CadreBatchRow], kind: str | None = None) -> CadreBatchRow | None:
+    """The latest batch (of ``kind``); without a kind, the latest that is not a quarter's 平时
+    check: the annual, term or special result is the headline a reader expects, and a routine
+    batch is shown when asked for by id (or when it is all there is)."""
+    pool = [b for b in bs if kind is None or b.kind == kind]
+    if kind is None:
+        pool = [b for b in pool if b.kind != "routine"] or pool
+    return max(pool, key=lambda b: b.id) if pool else None
 
-    The annual, term or special result is the headline a reader expects; a routine batch is
-    shown when asked for by id (or when it is all there is).
-    """
+
+def _batch(session: Session, batch_id: int | None) -> CadreBatchRow:
+    """The batch asked for, else :func:`default_batch`."""
     if batch_id is None:
-        newest = select(CadreBatchRow).order_by(CadreBatchRow.id.desc()).limit(1)
-        found = session.scalar(newest.where(CadreBatchRow.kind != "routine")) or session.scalar(
-            newest
-        )
+        found = default_batch(batches(session))
     else:
         found = session.get(CadreBatchRow, batch_id)
     if found is None:

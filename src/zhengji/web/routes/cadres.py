@@ -155,10 +155,7 @@ def _choose(
         if found is None:
             raise NotFoundError(f"没有干部考核批次 no cadre assessment batch {batch}")
         return found
-    pool = [b for b in bs if kind is None or b.kind == kind]
-    if kind is None:  # the headline (annual, term, special) before a quarter's 平时 check
-        pool = [b for b in pool if b.kind != "routine"] or pool
-    return pool[-1] if pool else None
+    return service.default_batch(bs, kind)
 
 
 @page(router, "/cadres", "cadre_index.html", audit="read:cadres")
