@@ -33,6 +33,7 @@ __all__ = [
     "Service",
     "account",
     "carbon_dioxide_from_carbon",
+    "carbon_from_dry_matter",
     "climate_regulation",
     "default_prices",
     "effective_price",
@@ -41,6 +42,8 @@ __all__ = [
     "oxygen_from_carbon_dioxide",
     "parse_prices",
     "soil_retention",
+    "soil_retention_nutrient",
+    "soil_retention_sediment",
     "units_of",
     "water_conservation",
 ]
@@ -94,6 +97,28 @@ SERVICES: dict[str, Service] = {
         ),
         Service("climate_regulation", "regulating", "气候调节", "Climate regulation", "kWh"),
         Service("recreation", "cultural", "休闲旅游", "Recreation and tourism", "人次"),
+        # 物质产品 by quantity × price (规范（试行）: 水资源 and 生态能源 are material products;
+        # 林业产品 include timber), each use of water at its own price. Their prices are
+        # optional in a price table (_OPTIONAL_PRICES): only a table that values them needs them.
+        Service(
+            "water_supply_domestic", "material", "水资源：生活用水", "Water supply: domestic", "m³"
+        ),
+        Service(
+            "water_supply_industrial",
+            "material",
+            "水资源：工业用水",
+            "Water supply: industrial",
+            "m³",
+        ),
+        Service(
+            "water_supply_agricultural",
+            "material",
+            "水资源：农业用水",
+            "Water supply: agricultural",
+            "m³",
+        ),
+        Service("hydropower", "material", "生态能源：水力发电", "Hydropower", "kWh"),
+        Service("timber", "material", "林业产品：木材", "Timber", "m³"),
     )
 }
 
@@ -111,7 +136,16 @@ _PRICE_OF = {
     "water_purification_tp": "tp_treatment",
     "climate_regulation": "electricity",
     "recreation": "visit_spend",
+    "water_supply_domestic": "water_domestic",
+    "water_supply_industrial": "water_industrial",
+    "water_supply_agricultural": "water_agricultural",
+    "hydropower": "hydropower_tariff",
+    "timber": "timber",
 }
+#: prices a table may leave out (no national default; a table that values the service adds them)
+_OPTIONAL_PRICES = frozenset(
+    {"water_domestic", "water_industrial", "water_agricultural", "hydropower_tariff", "timber"}
+)
 
 
 @dataclass(frozen=True)
@@ -134,7 +168,10 @@ class PriceTable:
 
     def price(self, pid: str) -> Price:
         if pid not in self.prices:
-            raise DataError(f"价格表缺少 price table {self.source} has no price '{pid}'")
+            raise DataError(
+                f"价格表缺少 price table {self.source} has no price '{pid}'; "
+                f"add [prices.{pid}] with value, per and source"
+            )
         e = self.prices[pid]
         return Price(e.value, e.per)
 
@@ -193,7 +230,7 @@ def parse_prices(text: str, source: str = "<prices>") -> PriceTable:
             _check_parameter(pid, params[pid])
         except (KeyError, ValueError, TypeError) as exc:
             problems.append((source, line_of(f"parameters.{pid}"), f"parameters.{pid}", _msg(exc)))
-    for pid in sorted(set(_PRICE_OF.values()) - set(prices) - prices_seen):
+    for pid in sorted(set(_PRICE_OF.values()) - _OPTIONAL_PRICES - set(prices) - prices_seen):
         problems.append((source, None, f"prices.{pid}", "缺少此价格 this price is missing"))
     if problems:
         raise DataError(f"价格表有误 price table {source} is invalid", problems)
@@ -331,6 +368,35 @@ def soil_retention(
     return Quantity(_sum(a * rr * kk * lls * (1.0 - cc * pp)), "t")
 
 
+def soil_retention_sediment(
+    retained: Quantity, deposition_ratio: float, bulk_density_t_m3: float
+) -> Quantity:
+    """Sediment kept out of reservoirs and rivers: λ × A / ρ, in m³ (the quantity the dredging
+    cost values). λ is the share of eroded soil that settles in water (0–1, often 0.24), ρ the
+    soil bulk density in t/m³."""
+    a = _need(retained, "mass", "soil retained").to("t").value
+    checks = (("deposition_ratio", deposition_ratio), ("soil_bulk_density", bulk_density_t_m3))
+    for pid, v in checks:
+        try:
+            _check_parameter(pid, v)
+        except ValueError as exc:
+            raise MethodError(f"{pid}: {exc}") from None
+    return Quantity(a * deposition_ratio / bulk_density_t_m3, "m³")
+
+
+def soil_retention_nutrient(retained: Quantity, share: float) -> Quantity:
+    """N, P (K, organic matter…) held in the retained soil: A × share, in t (the quantity the
+    fertiliser or treatment price values); ``share`` is a mass fraction (0.37 % → 0.0037,
+    1.52 g/kg → 0.00152)."""
+    a = _need(retained, "mass", "soil retained").to("t").value
+    if not 0.0 <= share < 1.0:
+        raise MethodError(
+            "养分含量须为质量分数 share must be a mass fraction 0–1 (0.37 % → 0.0037), "
+            f"got {share:g}"
+        )
+    return Quantity(a * share, "t")
+
+
 def flood_regulation(*storages: Quantity) -> Quantity:
     """Flood storage of vegetation, lakes, reservoirs and wetlands (each already in volume)."""
     total = Quantity(0.0, "m³")
@@ -338,6 +404,17 @@ def flood_regulation(*storages: Quantity) -> Quantity:
         _need(s, "volume", "flood_regulation storage")
         total = total + s
     return total
+
+
+def carbon_from_dry_matter(dry_matter: Quantity) -> Quantity:
+    """Carbon in plant dry matter (NPP given as biomass, C6H10O5): × M(C6)/M(C6H10O5) = 72/162.
+
+    Papers that give NPP as dry matter print CO2 = NPP × 1.63 and O2 = NPP × 1.19: these are
+    72/162 × 44/12 = 264/162 and 264/162 × 32/44 = 192/162 to two decimals, so chain this with
+    :func:`carbon_dioxide_from_carbon` and :func:`oxygen_from_carbon_dioxide`.
+    """
+    dm = _need(dry_matter, "mass", "dry matter (NPP as biomass)").to("t")
+    return Quantity(dm.value * 72.0 / 162.0, "t")
 
 
 def carbon_dioxide_from_carbon(carbon: Quantity) -> Quantity:
@@ -360,20 +437,30 @@ def climate_regulation(
     latent_heat_kj_kg: float = 2260.0,
     *,
     area_unit: str = "km²",
+    humidifier_kwh_m3: float = 0.0,
+    evaporation_ac_efficiency: float | None = None,
 ) -> Quantity:
     """Energy the vegetation and water surfaces take from the air, as air-conditioning kWh.
 
     Transpiration: Σ EPP_i × S_i × D × 10⁶ / (3600 × r) (EPP kJ/(m²·d), S km², D days);
-    evaporation: W (m³) × 1000 kg/m³ × q (kJ/kg) / (3600 × r). 3600 kJ = 1 kWh. Areas are km²
-    unless ``area_unit`` says otherwise or the area is a :class:`Quantity`.
+    evaporation: W (m³) × 1000 kg/m³ × q (kJ/kg) / (3600 × r) + W × γ. 3600 kJ = 1 kWh. Areas
+    are km² unless ``area_unit`` says otherwise or the area is a :class:`Quantity`.
+
+    γ (``humidifier_kwh_m3``, kWh a humidifier uses to turn 1 m³ of water into vapour) is 0 by
+    default; 白玛卓嘎 et al. 2017 (生态学报 37(19), §2.4.8) add it and divide the evaporation
+    energy by no efficiency: pass ``evaporation_ac_efficiency=1`` for their variant (by default
+    the evaporation term uses ``ac_efficiency`` as the transpiration term does).
     """
     epp = np.asarray(transpiration_kj_m2_d, dtype=float)
     s_m2 = _area_hm2(area_km2, area_unit, "climate_regulation area") * 1e4
-    if ac_efficiency <= 0:
+    r_evap = ac_efficiency if evaporation_ac_efficiency is None else evaporation_ac_efficiency
+    if ac_efficiency <= 0 or r_evap <= 0:
         raise MethodError("空调能效比须为正 the air-conditioner efficiency ratio must be positive")
+    if humidifier_kwh_m3 < 0:
+        raise MethodError("加湿器耗电量不能为负 humidifier_kwh_m3 must be 0 or more (kWh per m³)")
     w = _need(evaporation, "volume", "water surface evaporation").to("m³").value
     tt = _sum(epp * s_m2) * days / (3600.0 * ac_efficiency)
-    we = w * 1000.0 * latent_heat_kj_kg / (3600.0 * ac_efficiency)
+    we = w * 1000.0 * latent_heat_kj_kg / (3600.0 * r_evap) + w * humidifier_kwh_m3
     return Quantity(tt + we, "kWh")
 
 
