@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from zhengji.cli import app
+from zhengji.eco import pricebook
 from zhengji.eco.rulebook import default_rulebook
 
 from .test_importer import AWARDS, GEP, HOLDERS, PEOPLE, write
@@ -59,6 +60,8 @@ def test_import_score_statement_gep(tmp_path: Path) -> None:
     assert pdf.read_bytes().startswith(b"%PDF")
     out = ok("eco", "gep", "account", "--db", db)
     assert "jiangkou" in out and "20.17" in out  # 3.3e8 m³ × 6.1107 元/m³ = 20.17 亿元
+    builtin = pricebook.builtin().info  # no table stored: the built-in one, named with its hash
+    assert f"v{builtin.version} (sha256 {builtin.short}, 内置 built-in)" in out
     gobs = tmp_path / "gep.csv"
     ok("eco", "gep", "indicators", "--db", db, "--out", str(gobs))
     grows = {

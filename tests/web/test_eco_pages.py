@@ -15,8 +15,8 @@ from sqlalchemy import select
 from tests.web.access_eco import BJ_HOLDER, JK_HOLDER
 from tests.web.conftest import Client, World, browser_login, shot
 
+from zhengji.eco import pricebook
 from zhengji.eco import service as sv
-from zhengji.eco.gep import default_prices
 from zhengji.eco.importer import gep_accounts, gep_inputs
 from zhengji.eco.indicators import account_rows, gep_rows
 from zhengji.store.schema_eco import EcoEntryRow
@@ -221,18 +221,21 @@ def test_statement_pdf(world: World, clients: dict[str, Client]) -> None:
 
 
 def test_gep_page_equals_the_accounts(world: World, clients: dict[str, Client]) -> None:
-    prices = default_prices()
     with world.store.transaction() as s:
+        used = pricebook.table_used(s)  # in force: built-in, or the one a test below stored
+        prices = used.prices
         accs, gdp = gep_accounts(gep_inputs(s), prices)
     d = clients["admin"].get("/eco/gep.json?year=2024").json()
     assert d["year"] == "2024" and d["years"] == ["2021", "2022", "2023", "2024", "2025"]
     assert d["prices"]["version"] == prices.version
+    assert d["prices"]["sha256"] == used.info.sha256 and d["prices"]["kind"] == used.info.kind
     core = {(a.unit_id, a.year): a for a in accs}
     assert len(d["units"]) == 10
     for u in d["units"]:
         a = core[(u["unit_id"], "2024")]
         assert u["gep_yi"] == pytest.approx(a.total() / 1e8)
         assert u["prices_version"] == a.prices_version == prices.version
+        assert u["prices_sha256"] == used.info.sha256
         for k in ("material", "regulating", "cultural"):
             assert u["accounts_yi"][k] == pytest.approx(a.total(k) / 1e8)
         for line, ln in zip(u["lines"], a.lines, strict=True):
@@ -251,6 +254,79 @@ def test_gep_page_equals_the_accounts(world: World, clients: dict[str, Client]) 
     html = clients["admin"].get("/eco/gep?year=2024", html=True).text
     assert "生态产品总值核算" in html and prices.version in html and "LY/T 1721-2008" in html
     assert clients["admin"].get("/eco/gep.json?year=1999").status_code == 422
+
+
+PICKED = "2027.1-test"  # a county's own table: reservoir cost 7.0 元/m³ instead of 6.1107
+RESERVOIR = "value = 6.1107"
+
+
+def _water(d: dict[str, Any], unit: str = "jiangkou") -> dict[str, Any]:
+    (u,) = [u for u in d["units"] if u["unit_id"] == unit]
+    (line,) = [ln for ln in u["lines"] if ln["service"] == "water_conservation"]
+    return {"gep_yi": u["gep_yi"], "sha": u["prices_sha256"]} | line
+
+
+def test_a_stored_price_table_is_used_and_another_can_be_picked(
+    world: World, clients: dict[str, Client], page: Any
+) -> None:
+    """Stored once, the table is in force on /eco/gep, /eco and the county page; storing the
+    built-in text after it puts the built-in prices back in force (for the other tests of this
+    session), and ?prices=VERSION (the picker, in Chromium) still shows the county's table."""
+    builtin, built = pricebook.builtin_text(), pricebook.builtin().info.version
+    assert builtin.count(RESERVOIR) == 1 and builtin.count(f'version = "{built}"') == 1
+    mine = builtin.replace(RESERVOIR, "value = 7.0").replace(
+        f'version = "{built}"', f'version = "{PICKED}"'
+    )
+    admin = clients["admin"]
+    before = _water(admin.get("/eco/gep.json?year=2025").json())
+    assert before["price"] == 6.1107
+    with world.store.transaction() as s:
+        stored = pricebook.store(s, mine, "county-2027.toml", "assessor", "测试 test").info
+    d = admin.get("/eco/gep.json?year=2025").json()
+    assert (d["prices"]["version"], d["prices"]["kind"]) == (PICKED, "stored")
+    assert d["prices"]["sha256"] == stored.sha256 == pricebook.sha256_of(mine)
+    w = _water(d)
+    assert w["quantity"] == before["quantity"] and w["unit"] == "m³" and w["price"] == 7.0
+    assert w["value_yuan"] == w["quantity"] * 7.0  # quantity × the new price, exactly
+    assert w["gep_yi"] > before["gep_yi"] and w["sha"] == stored.sha256
+    assert [t["version"] for t in d["price_tables"]] == [PICKED, built]
+    assert d["price_tables"][0]["in_force"] and d["price_tables"][1]["kind"] == "built-in"
+    eco = admin.get("/eco.json").json()
+    assert eco["price_table"]["version"] == PICKED
+    jk = {r["year"]: r for r in eco["gep"] if r["unit_id"] == "jiangkou"}
+    assert jk["2025"]["gep_yi"] == pytest.approx(w["gep_yi"])
+    county = admin.get("/eco/units/jiangkou.json").json()
+    assert county["price_table"]["sha256"] == stored.sha256
+    html = admin.get("/eco/gep?year=2025", html=True).text
+    assert PICKED in html and stored.short in html and "库存" in html
+    assert stored.short in admin.get("/eco", html=True).text
+    # the built-in text stored after it: in force again, values as before, labelled stored
+    with world.store.transaction() as s:
+        again = pricebook.store(s, builtin, "zhengji/eco/prices.toml", "assessor", "恢复").info
+    d = admin.get("/eco/gep.json?year=2025").json()
+    assert (d["prices"]["version"], d["prices"]["sha256"]) == (built, again.sha256)
+    assert _water(d)["value_yuan"] == before["value_yuan"] and d["prices"]["kind"] == "stored"
+    picked = admin.get(f"/eco/gep.json?year=2025&prices={PICKED}").json()
+    assert picked["prices"]["version"] == PICKED and _water(picked) == w
+    assert [t["used"] for t in picked["price_tables"]] == [False, True]
+    assert admin.get("/eco/gep.json?prices=1999.1").status_code == 422
+    # a reporter may pick a version too, still within their county
+    rep = clients["rep_jiangkou"].get(f"/eco/gep.json?prices={PICKED}").json()
+    assert {u["unit_id"] for u in rep["units"]} == {"jiangkou"}
+    # in Chromium: pick the county's table, see its version, hash and value
+    browser_login(page, "admin")
+    page.goto("/eco/gep?year=2025")
+    assert page.locator("#prices-version").inner_text() == built
+    page.locator("#prices").select_option(PICKED)
+    page.get_by_role("button", name="查看").click()
+    page.wait_for_url(f"**prices={PICKED}**")
+    assert page.locator("#prices-version").inner_text() == PICKED
+    assert page.locator("#prices-sha256").inner_text() == stored.short
+    cell = page.locator("section[data-unit=jiangkou] tr[data-service=water_conservation] td").last
+    assert cell.inner_text() == f"{w['value_yuan'] / 1e4:,.1f}"
+    assert page.locator("#prices option:checked").inner_text().startswith(f"v{PICKED}")
+    shot(page, "eco-04-gep-picked-prices")
+    assert not page.errors, page.errors
 
 
 def test_user_supplied_names_come_back_escaped(world: World, clients: dict[str, Client]) -> None:

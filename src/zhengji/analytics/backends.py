@@ -42,6 +42,7 @@ BACKENDS = ("duckdb", "sqlite", "postgres", "spark")
 #: Parquet directories on a cluster's storage, read by Spark only.
 REMOTE = ("hdfs://", "s3a://", "s3://", "gs://", "abfss://", "file://")
 
+
 @dataclass
 class Analytics:
     """An Ibis connection and how to reach the store's tables on it."""

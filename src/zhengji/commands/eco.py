@@ -14,7 +14,7 @@ from rich.table import Table
 from zhengji.commands import console, err_console, friendly
 
 if TYPE_CHECKING:
-    from zhengji.eco.gep import PriceTable
+    from zhengji.eco.pricebook import TableUsed
     from zhengji.eco.rulebook import Rulebook
     from zhengji.eco.units import Quantity
 
@@ -39,7 +39,16 @@ RulebookFile = Annotated[
     Path | None, typer.Option("--rulebook", help="细则 TOML (default: built-in)")
 ]
 PricesFile = Annotated[
-    Path | None, typer.Option("--prices", help="价格表 TOML (default: built-in)")
+    Path | None,
+    typer.Option("--prices", help="价格表文件 price table TOML file (not stored)"),
+]
+PriceVersion = Annotated[
+    str | None,
+    typer.Option(
+        "--price-table",
+        help="库存价格表版本 stored price table version (default from the database: the table "
+        "in force, the newest stored, else the built-in one)",
+    ),
 ]
 
 
@@ -56,12 +65,6 @@ def _rulebook(path: Path | None) -> Rulebook:
     from zhengji.eco.rulebook import default_rulebook, load_rulebook
 
     return load_rulebook(path) if path else default_rulebook()
-
-
-def _prices(path: Path | None) -> PriceTable:
-    from zhengji.eco.gep import default_prices, load_prices
-
-    return load_prices(path) if path else default_prices()
 
 
 # --- rulebook -----------------------------------------------------------------------------------
@@ -351,10 +354,19 @@ def demo(db: Db = None, seed: Annotated[int, typer.Option(help="随机种子 see
 # --- GEP ----------------------------------------------------------------------------------------
 @gep_app.command("prices")
 @friendly
-def gep_prices(prices: PricesFile = None) -> None:
-    """价格表 Show the price table and where each price comes from."""
-    pt = _prices(prices)
-    t = Table(title=f"GEP 价格表 price table v{pt.version}")
+def gep_prices(
+    prices: PricesFile = None,
+    price_table: PriceVersion = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="数据库 database URL: show its table in force (default: built-in)"),
+    ] = None,
+) -> None:
+    """价格表 Show a price table and where each price comes from (built-in unless --prices,
+    --price-table or --db)."""
+    used = _priced(db, prices, price_table, db is not None)
+    pt = used.prices
+    t = Table(title=f"GEP 价格表 price table {used.info.label()}")
     for c in ("价格 price", "值 value", "来源 source"):
         t.add_column(c)
     for pid, e in pt.prices.items():
@@ -362,17 +374,113 @@ def gep_prices(prices: PricesFile = None) -> None:
     for pid, v in pt.parameters.items():
         t.add_row(pid, f"{v:g}", escape(pt.sources.get(pid, "")))
     console.print(t)
+    console.print(f"sha256 {used.info.sha256}")
 
 
-def _load_gep(db: str | None, inputs: Path | None) -> dict[tuple[str, str], dict[str, Quantity]]:
-    from zhengji.eco.importer import gep_inputs, read_gep_csv
+@gep_app.command("prices-import")
+@friendly
+def gep_prices_import(
+    file: Annotated[Path, typer.Argument(help="价格表 price table TOML file")],
+    note: Annotated[str, typer.Option(help="说明 note (e.g. the decision adopting it)")] = "",
+    db: Db = None,
+    by: By = "cli",
+) -> None:
+    """存储价格表 Store a price table (validated; append-only, with a ledger record); the
+    newest stored table is in force for the CLI, the web pages and the derived indicators."""
+    from zhengji.eco import pricebook
+    from zhengji.store import Store
 
-    if inputs is not None:
-        return read_gep_csv(inputs / "gep_inputs.csv" if inputs.is_dir() else inputs)
+    text = pricebook.read_text(file)  # the exact bytes: its sha256 is `sha256sum FILE`'s
+    with Store.open(db) as st, st.transaction() as s:
+        done = pricebook.store(s, text, str(file), by, note)  # validates first
+    console.print(escape(done.message()))
+
+
+@gep_app.command("prices-list")
+@friendly
+def gep_prices_list(db: Db = None) -> None:
+    """价格表列表 The stored price tables (oldest first) and which one is in force."""
+    from zhengji.eco import pricebook
     from zhengji.store import Store
 
     with Store.open(db) as st, st.transaction() as s:
-        return gep_inputs(s)
+        tables = pricebook.list_tables(s)
+        now = pricebook.table_used(s).info
+    built = pricebook.builtin().info
+    t = Table(title="GEP 价格表 stored price tables")
+    for c in (
+        "版本 version",
+        "sha256",
+        "存储时间 stored (UTC)",
+        "经办人 by",
+        "文件 file",
+        "说明 note",
+        "账本 ledger",
+        "现行 in force",
+    ):
+        t.add_column(c)
+    for i in tables:
+        t.add_row(
+            escape(i.version),
+            i.short,
+            f"{i.imported_at:%Y-%m-%d %H:%M}" if i.imported_at else "",
+            escape(i.imported_by or ""),
+            escape(i.source_name),
+            escape(i.note),
+            f"#{i.ledger_index}",
+            "✓" if i.sha256 == now.sha256 else "",
+        )
+    t.add_row(
+        escape(built.version),
+        built.short,
+        "",
+        "",
+        built.source_name + "（内置 built-in）",
+        "",
+        "",
+        "✓" if now.kind == "built-in" else "",
+    )
+    console.print(t)
+    console.print(f"现行 in force: {escape(now.label())}")
+
+
+def _priced(
+    db: str | None, prices: Path | None, version: str | None, from_store: bool
+) -> TableUsed:
+    """The price table a command uses: --prices FILE, --price-table VERSION (stored), the
+    table in force when the database is read (``from_store``), else the built-in one."""
+    from zhengji.eco import pricebook
+    from zhengji.errors import DataError
+    from zhengji.store import Store
+
+    if prices is not None and version is not None:
+        raise DataError(
+            "--prices 与 --price-table 只能选一 give either --prices FILE (a file) or "
+            "--price-table VERSION (a stored table), not both"
+        )
+    if prices is not None:
+        return pricebook.from_file(prices)
+    if version is None and not from_store:
+        return pricebook.builtin()
+    with Store.open(db) as st, st.transaction() as s:
+        return pricebook.table_used(s, version)
+
+
+def _load_gep(
+    db: str | None, inputs: Path | None, prices: Path | None, version: str | None
+) -> tuple[dict[tuple[str, str], dict[str, Quantity]], TableUsed]:
+    """GEP inputs (the database, or a CSV) and the price table to value them with: with the
+    database, the table in force unless --prices or --price-table says otherwise."""
+    from zhengji.eco.importer import gep_inputs, read_gep_csv
+
+    if inputs is not None:
+        got = read_gep_csv(inputs / "gep_inputs.csv" if inputs.is_dir() else inputs)
+        return got, _priced(db, prices, version, db is not None)
+    used = _priced(db, prices, version, True)
+    from zhengji.store import Store
+
+    with Store.open(db) as st, st.transaction() as s:
+        return gep_inputs(s), used
 
 
 @gep_app.command("account")
@@ -380,16 +488,19 @@ def _load_gep(db: str | None, inputs: Path | None) -> dict[tuple[str, str], dict
 def gep_account(
     db: Db = None,
     prices: PricesFile = None,
+    price_table: PriceVersion = None,
     inputs: Annotated[
         Path | None, typer.Option(help="gep_inputs.csv instead of the database")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="写出明细 write every line (CSV)")] = None,
 ) -> None:
-    """GEP 核算 Value every service (quantity × price) per unit and year."""
+    """GEP 核算 Value every service (quantity × price) per unit and year, naming the price
+    table used (version and sha256)."""
     from zhengji.eco.gep import as_rows
     from zhengji.eco.importer import gep_accounts
 
-    accs, gdp = gep_accounts(_load_gep(db, inputs), _prices(prices))
+    got, used = _load_gep(db, inputs, prices, price_table)
+    accs, gdp = gep_accounts(got, used.prices)
     t = Table(title="生态产品总值 GEP（亿元 100 million yuan）")
     for c in (
         "单位 unit",
@@ -411,8 +522,9 @@ def gep_account(
             f"{a.total() / g:.2f}" if g else "—",
         )
     console.print(t)
+    console.print(f"价格表 price table {escape(used.info.label())}, sha256 {used.info.sha256}")
     if out:
-        lines = [r for a in accs for r in as_rows(a)]
+        lines = [r | {"prices_sha256": used.info.sha256} for a in accs for r in as_rows(a)]
         with out.open("w", encoding="utf-8", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(lines[0]) if lines else ["unit_id"])
             w.writeheader()
@@ -426,6 +538,7 @@ def gep_indicators(
     out: Annotated[Path, typer.Option(help="observations CSV (source derived)")],
     db: Db = None,
     prices: PricesFile = None,
+    price_table: PriceVersion = None,
     inputs: Annotated[
         Path | None, typer.Option(help="gep_inputs.csv instead of the database")
     ] = None,
@@ -434,7 +547,8 @@ def gep_indicators(
     from zhengji.eco.importer import gep_accounts
     from zhengji.eco.indicators import gep_rows, rows_as_csv
 
-    accs, gdp = gep_accounts(_load_gep(db, inputs), _prices(prices))
+    got, used = _load_gep(db, inputs, prices, price_table)
+    accs, gdp = gep_accounts(got, used.prices)
     series: dict[str, dict[str, float]] = {}
     for a in accs:
         series.setdefault(a.unit_id, {})[a.year] = a.total()
@@ -446,3 +560,4 @@ def gep_indicators(
     if not rows:
         err_console.print("没有GEP输入 no GEP inputs found")
     console.print(f"派生指标 derived rows: {len(rows)} → {escape(str(out))}")
+    console.print(f"价格表 price table {escape(used.info.label())}, sha256 {used.info.sha256}")

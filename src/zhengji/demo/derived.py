@@ -8,7 +8,9 @@ those records first, then :func:`add_to_bundles` appends the rows the demo schem
 each bundle's ``observations.csv`` — the documented path, a bundle — and notes it in the
 bundle's README, before the bundles are assessed. So the runs, ``zhengji reproduce`` and a
 later ``zhengji run`` of the same bundle directory all see the same figures. Values are
-rounded to 2 decimals as reported. Deterministic: the records are, and every "as of" is fixed.
+rounded to 2 decimals as reported. GEP is valued at the store's price table in force
+(``zhengji.eco.pricebook``: the newest stored, else the built-in one). Deterministic: the
+records are, and every "as of" is fixed.
 """
 
 from __future__ import annotations
@@ -70,9 +72,9 @@ def derived_rows(store: Store) -> list[ObservationRow]:
     """Every derived row the store's demo records give (all units, all indicators)."""
     from zhengji.demo.eco import PERIOD
     from zhengji.demo.voice import SURVEY_CODE, YEAR
-    from zhengji.eco.gep import default_prices
     from zhengji.eco.importer import gep_accounts, gep_inputs
     from zhengji.eco.indicators import account_rows, gep_rows
+    from zhengji.eco.pricebook import in_force
     from zhengji.eco.service import current_rulebook, holder_balances, holder_units
     from zhengji.grid.facts import indicator_rows
     from zhengji.voice import metrics, surveys
@@ -89,7 +91,7 @@ def derived_rows(store: Store) -> list[ObservationRow]:
         _, rb = current_rulebook(s)
         year_end = dt.datetime(int(PERIOD) + 1, 1, 1, tzinfo=CHINA)
         rows += account_rows(holder_units(s), holder_balances(s, rb, year_end), rb, PERIOD)
-        accounts, gdp = gep_accounts(gep_inputs(s), default_prices())
+        accounts, gdp = gep_accounts(gep_inputs(s), in_force(s))  # the store's table in force
     series: dict[str, dict[str, float]] = {}
     for a in accounts:
         series.setdefault(a.unit_id, {})[a.year] = a.total()

@@ -1,7 +1,8 @@
 """Record loaders for ledger verification: rebuild every eco record exactly as appended.
 
 ``zhengji ledger verify`` recomputes each leaf from these (see :mod:`zhengji.ledger.records`);
-an altered entry, sign-off, objection or ruling then no longer matches its leaf.
+an altered entry, sign-off, objection, ruling or stored GEP price table then no longer matches
+its leaf.
 """
 
 from __future__ import annotations
@@ -12,9 +13,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhengji.eco import pricebook
 from zhengji.eco.service import entry_record, utc
 from zhengji.ledger.records import register_records
-from zhengji.store.schema_eco import EcoEntryRow, EcoObjectionRow, EcoRulingRow, EcoSignoffRow
+from zhengji.store.schema_eco import (
+    EcoEntryRow,
+    EcoGepPriceTableRow,
+    EcoObjectionRow,
+    EcoRulingRow,
+    EcoSignoffRow,
+)
 
 __all__ = ["register"]
 
@@ -85,8 +93,26 @@ def _rulings(session: Session) -> Iterator[tuple[int, Mapping[str, Any]]]:
             }  # fmt: skip
 
 
+def _price_tables(session: Session) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The record of each stored table; a text that no longer matches its stored hash gives
+    the text's own hash, so altering either the text or the hash breaks the leaf."""
+    for r in session.scalars(select(EcoGepPriceTableRow)):
+        text_sha = pricebook.sha256_of(r.toml)
+        info = pricebook.TableInfo(
+            r.version,
+            r.sha256 if text_sha == r.sha256 else f"{r.sha256} != {text_sha}",
+            "stored",
+            r.source_name,
+            utc(r.imported_at),
+            r.imported_by,
+            r.note,
+        )
+        yield r.ledger_index, pricebook.record_of(info)
+
+
 def register() -> None:
     register_records("eco_entry", _entries)
     register_records("eco_signoff", _signoffs)
     register_records("eco_objection", _objections)
     register_records("eco_ruling", _rulings)
+    register_records(pricebook.KIND, _price_tables)

@@ -4,7 +4,8 @@ The web routes (:mod:`zhengji.web.routes.eco`) only check who may see what, tran
 render. Balances and unit figures come from :mod:`zhengji.eco.tally` (one grouped read, equal
 to :func:`zhengji.eco.service.holder_balances` and :func:`zhengji.eco.indicators.account_rows`),
 a holder's statement from :mod:`zhengji.eco.statement`, GEP from
-:func:`zhengji.eco.importer.gep_accounts` and :func:`zhengji.eco.indicators.gep_rows`.
+:func:`zhengji.eco.importer.gep_accounts` and :func:`zhengji.eco.indicators.gep_rows` at a price
+table of :mod:`zhengji.eco.pricebook` (the one in force unless a page asks for another).
 Dates are shown in Beijing time (``Asia/Shanghai``, UTC+8, no daylight saving).
 """
 
@@ -20,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhengji.eco import service as sv
-from zhengji.eco.gep import ACCOUNTS, SERVICES, PriceTable
+from zhengji.eco.gep import ACCOUNTS, SERVICES
 from zhengji.eco.importer import gep_accounts, gep_inputs
 from zhengji.eco.indicators import gep_rows
+from zhengji.eco.pricebook import TableUsed, builtin, list_tables
 from zhengji.eco.rulebook import Rulebook, benefit_for
 from zhengji.eco.scoring import Balance
 from zhengji.eco.statement import CHINA, KIND_ZH, STATE_ZH, build_statement
@@ -58,6 +60,7 @@ __all__ = [
     "holders_page",
     "levels",
     "price_table",
+    "price_tables",
     "read_book",
     "rulebook",
     "rulebook_info",
@@ -428,10 +431,12 @@ def holder_account(
 
 # --- GEP ----------------------------------------------------------------------------------------
 def gep(
-    s: Session, can: Callable[[str], bool], prices: PriceTable, en: bool
+    s: Session, can: Callable[[str], bool], used: TableUsed, en: bool
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Every unit-year ``can`` admits: accounts, GEP, growth, GEP/GDP, two-way conversion, and
-    the service lines; and whether the inputs are synthetic."""
+    """Every unit-year ``can`` admits, valued at ``used``: accounts, GEP, growth, GEP/GDP,
+    two-way conversion, the service lines and the table's version and hash; and whether the
+    inputs are synthetic."""
+    prices = used.prices
     inputs = gep_inputs(s)
     synthetic = (
         s.scalar(
@@ -466,6 +471,7 @@ def gep(
                 "two_way": two_way,
                 "two_way_conversion": None if two_way is None else two_way > 0,
                 "prices_version": a.prices_version,
+                "prices_sha256": used.info.sha256,
                 "lines": [
                     {
                         "service": ln.service,
@@ -488,9 +494,10 @@ def gep_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k != "lines"} for r in rows]
 
 
-def price_table(prices: PriceTable) -> dict[str, Any]:
-    return {
-        "version": prices.version,
+def price_table(used: TableUsed) -> dict[str, Any]:
+    """The table a page used: which one (version, hash, built-in or stored) and its prices."""
+    prices = used.prices
+    return used.info.as_dict() | {
         "source": prices.source,
         "prices": [
             {"id": pid, "name": e.name, "value": e.value, "per": e.per, "source": e.source}
@@ -501,6 +508,17 @@ def price_table(prices: PriceTable) -> dict[str, Any]:
             for pid, v in prices.parameters.items()
         ],
     }
+
+
+def price_tables(s: Session, used: TableUsed) -> list[dict[str, Any]]:
+    """The tables a page may show (newest stored first, then the built-in one unless its
+    version is stored), the one in force and the one ``used`` marked."""
+    stored = list(reversed(list_tables(s)))
+    out = [t.as_dict() | {"in_force": n == 0} for n, t in enumerate(stored)]
+    built = builtin().info
+    if all(t.version != built.version for t in stored):
+        out.append(built.as_dict() | {"in_force": not stored})
+    return [t | {"used": t["sha256"] == used.info.sha256} for t in out]
 
 
 # --- eco anti-fraud findings --------------------------------------------------------------------

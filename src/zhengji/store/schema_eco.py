@@ -1,6 +1,7 @@
 """ORM tables of ecological accounts (issue 8): holders, rulebooks, double-entry point entries.
 
-Migration 0008 creates exactly these (and the database guards described in ``docs/eco.md``).
+Migration 0008 creates these (and the database guards described in ``docs/eco.md``), 0013 the
+price tables.
 
 * ``eco_people`` and ``eco_holder_names`` — personal data (PIPL), the only tables that are not
   append-only: erasing blanks the name; entries and the ledger keep only ids.
@@ -17,6 +18,8 @@ Migration 0008 creates exactly these (and the database guards described in ``doc
 * ``eco_signoffs``, ``eco_objections``, ``eco_objection_rulings`` — second sign-off (never the
   inspector) and the public objection window.
 * ``eco_gep_inputs`` — physical quantities for GEP accounting per unit and year.
+* ``eco_gep_price_tables`` — GEP price tables as stored (migration 0013): the exact TOML text
+  and its SHA-256, one row per version, never replaced (``zhengji.eco.pricebook``).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ __all__ = [
     "EcoAccountRow",
     "EcoEntryRow",
     "EcoGepInputRow",
+    "EcoGepPriceTableRow",
     "EcoHolderNameRow",
     "EcoHolderRow",
     "EcoObjectionRow",
@@ -64,6 +68,7 @@ APPEND_ONLY: tuple[str, ...] = (
     "eco_objections",
     "eco_objection_rulings",
     "eco_gep_inputs",
+    "eco_gep_price_tables",
 )
 
 
@@ -262,3 +267,19 @@ class EcoGepInputRow(Base):
     source: Mapped[str] = mapped_column(Text)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("eco_gep_inputs.id"), unique=True)
     recorded_at: Mapped[dt.datetime] = mapped_column()
+
+
+class EcoGepPriceTableRow(Base):
+    """A GEP price table as an office stored it (append-only, migration 0013): the exact TOML
+    text and its SHA-256, so a GEP figure can name the very table that produced it."""
+
+    __tablename__ = "eco_gep_price_tables"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    toml: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str]  # the file it was imported from
+    imported_at: Mapped[dt.datetime] = mapped_column()
+    imported_by: Mapped[str]
+    note: Mapped[str] = mapped_column(Text)
+    ledger_index: Mapped[int]

@@ -3,7 +3,9 @@
 A thin shell: what the pages read comes from :mod:`zhengji.eco.views` (balances and unit
 figures through :mod:`zhengji.eco.tally`, equal to the core's ``holder_balances`` and
 ``account_rows``; the statement from :mod:`zhengji.eco.statement`; GEP from
-:func:`zhengji.eco.importer.gep_accounts`). These views check access, translate and render.
+:func:`zhengji.eco.importer.gep_accounts` at the price table in force of
+:mod:`zhengji.eco.pricebook`, or another stored one on ``/eco/gep?prices=VERSION``). These
+views check access, translate and render.
 
 Who sees what (docs/eco.md, "Eco pages"): the office's accounts (``STAFF``): admin, assessor and
 inspector see every county; a reporter sees only the units under their own and their holders.
@@ -17,14 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from zhengji.eco import pricebook
 from zhengji.eco import views as vw
-from zhengji.eco.gep import ACCOUNTS, default_prices
+from zhengji.eco.gep import ACCOUNTS
 from zhengji.eco.rulebook import Rulebook
 from zhengji.eco.statement import DEMO_PREFIX, build_statement, render_html, render_pdf
 from zhengji.eco.views import eco_findings
@@ -106,10 +110,21 @@ def _round(v: float | None, digits: int = 3) -> float | None:
     return None if v is None or v != v else round(v, digits)
 
 
-def _gep(ctx: Ctx, can: Callable[[str], bool]) -> tuple[list[dict[str, Any]], bool]:
-    """GEP at the built-in price table: price tables are not stored (docs/eco.md, "Eco pages")."""
+@dataclass(frozen=True)
+class _Gep:
+    rows: list[dict[str, Any]]
+    synthetic: bool
+    used: pricebook.TableUsed
+    tables: list[dict[str, Any]]
+
+
+def _gep(ctx: Ctx, can: Callable[[str], bool], version: str | None = None) -> _Gep:
+    """GEP at the price table in force (the newest stored, else the built-in one), or at the
+    stored table ``version``; with the tables a page may offer."""
     with ctx.store.transaction() as s:
-        return vw.gep(s, can, default_prices(), ctx.lang == "en")
+        used = pricebook.table_used(s, version)
+        rows, synthetic = vw.gep(s, can, used, ctx.lang == "en")
+        return _Gep(rows, synthetic, used, vw.price_tables(s, used))
 
 
 def _accounts(ctx: Ctx, book: vw.Book, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -130,18 +145,19 @@ def eco_index(ctx: Annotated[Ctx, require(ECO_ROLES)], as_of: AsOf = None) -> di
     book = _book(ctx, as_of)
     can = _visible(book, ctx)
     rows = vw.summaries(book, sorted({c for _, _, c in book.holders.values()}))
-    gep, gep_synthetic = _gep(ctx, can)
+    gep = _gep(ctx, can)
     with ctx.store.transaction() as s:
         found = eco_findings(s, can)
         note = vw.expiry_note(s, book)
     return _accounts(ctx, book, rows) | {
         "keep": _keep(as_of),
         "rulebook": vw.rulebook_info(book.rb),
-        "synthetic": _synthetic(book.holders) or gep_synthetic,
+        "synthetic": _synthetic(book.holders) or gep.synthetic,
         "expired_note": note,
         "units": rows,
         "chart": _chart(ctx, book.rb, rows),
-        "gep": vw.gep_summary(gep),
+        "gep": vw.gep_summary(gep.rows),
+        "price_table": gep.used.info.as_dict(),
         "findings": found,
     }
 
@@ -167,6 +183,7 @@ def eco_unit(
     children = sorted(u for u, (_, p) in levels.items() if p == unit_id)
     rows = vw.summaries(book, [unit_id, *children])
     village = sorted(h for h, c in book.holders.items() if c[0] == unit_id)
+    gep = _gep(ctx, lambda u: u == unit_id) if level == "county" else None
     return _accounts(ctx, book, rows) | {
         "unit_id": unit_id,
         "name": book.names.get(unit_id, unit_id),
@@ -179,7 +196,8 @@ def eco_unit(
         "children": rows[1:],
         "chart": _chart(ctx, book.rb, rows[1:] or rows),
         "holders": [vw.holder_row(h, book.holders[h], book.balance(h)) for h in village],
-        "gep": vw.gep_summary(_gep(ctx, lambda u: u == unit_id)[0]) if level == "county" else [],
+        "gep": vw.gep_summary(gep.rows) if gep else [],
+        "price_table": gep.used.info.as_dict() if gep else None,
     }
 
 
@@ -279,10 +297,14 @@ def eco_statement(
 
 @page(router, "/eco/gep", "eco_gep.html")
 def eco_gep(
-    ctx: Annotated[Ctx, require(ECO_ROLES)], unit: OptText = None, year: OptText = None
+    ctx: Annotated[Ctx, require(ECO_ROLES)],
+    unit: OptText = None,
+    year: OptText = None,
+    prices: OptText = None,
 ) -> dict[str, Any]:
     """GEP accounts per county and year: each service's physical quantity × price, the three
-    accounts, GEP, growth, GEP/GDP and the two-way conversion, and the price table used."""
+    accounts, GEP, growth, GEP/GDP and the two-way conversion, and the price table used (the
+    one in force, or the stored version ``?prices=``), with the versions one may pick."""
     scope = _scope(ctx, ctx.parents)
 
     def can(u: str) -> bool:
@@ -290,7 +312,8 @@ def eco_gep(
 
     if unit and not (scope is None or unit in scope):
         raise _refuse(ctx, unit)
-    rows, synthetic = _gep(ctx, can)
+    gep = _gep(ctx, can, prices or None)
+    rows = gep.rows
     years = sorted({r["year"] for r in rows})
     if year and year not in years:
         raise DataError(f"没有该年度的GEP核算 no GEP accounts for year '{year}'; known: {years}")
@@ -301,9 +324,11 @@ def eco_gep(
         "unit": unit or "",
         "year": chosen,
         "years": years,
-        "synthetic": synthetic,
+        "synthetic": gep.synthetic,
         "accounts": [{"id": k, "name": k if en else v} for k, v in ACCOUNTS.items()],
-        "prices": vw.price_table(default_prices()),
+        "prices": vw.price_table(gep.used),
+        "prices_choice": prices or "",
+        "price_tables": gep.tables,
         "summary": vw.gep_summary(rows),
         "units": shown,
         "chart": {
