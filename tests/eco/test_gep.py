@@ -133,7 +133,7 @@ def test_price_table_is_replaceable_and_validated(tmp_path: Path) -> None:
     with pytest.raises(DataError) as ei:
         load_prices(f)
     assert ei.value.problems[0][2] == "prices.electricity" and ei.value.problems[0][1] is not None
-    assert dataclasses.is_dataclass(P) and P.version == "2026.2"
+    assert dataclasses.is_dataclass(P) and P.version == "2026.3"
     assert all(e.source for e in P.prices.values())
 
 

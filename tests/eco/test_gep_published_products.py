@@ -21,6 +21,9 @@ cost per visit with the resulting value and (b) output per product with its unit
 
 from __future__ import annotations
 
+import re
+from importlib import resources
+
 import pytest
 
 from zhengji.eco.gep import GepAccount, PriceTable, account, default_prices, parse_prices
@@ -166,11 +169,18 @@ def test_material_services_refuse_the_wrong_unit() -> None:
 
 
 def test_material_prices_are_optional_until_used() -> None:
-    """The shipped table has no water, hydropower or timber price (no national default): it
-    still loads, and valuing water with it says which price to add and how."""
-    assert "water_domestic" not in P.prices
+    """A table without the water, hydropower and timber prices (no national default; the
+    shipped table carries published examples) still loads, and valuing water with it says which
+    price to add and how."""
+    text = (resources.files("zhengji.eco") / "prices.toml").read_text(encoding="utf-8")
+    optional = ("water_domestic", "water_industrial", "water_agricultural")
+    optional += ("hydropower_tariff", "timber")
+    for pid in optional:
+        text = re.sub(rf"\[prices\.{pid}\]\n(?:[^\[\n].*\n)*", "", text)
+    bare = parse_prices(text, "without-material-prices")
+    assert not set(optional) & set(bare.prices) and set(optional) <= set(P.prices)
     with pytest.raises(DataError, match=r"add \[prices\.water_domestic\] with value, per and"):
-        account("x", "2025", {"water_supply_domestic": Quantity(1, "万m³")}, P)
+        account("x", "2025", {"water_supply_domestic": Quantity(1, "万m³")}, bare)
 
 
 # --- recreation: the visits' units (no published price per visit, see the module docstring) ------
