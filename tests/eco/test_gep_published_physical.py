@@ -57,17 +57,13 @@ from zhengji.eco.gep import (
 from zhengji.eco.units import Quantity
 from zhengji.errors import MethodError
 
+from .test_gep_published import MIAO_NPP_CO2_O2
+
 # 缪建群, 孙松, 王志强, 黄国勤 2017, 江西高天岩自然保护区生态系统服务功能价值评估, 生态学报
 # 37(19): 6422–6430, doi 10.5846/stxb201607091410. Read in the ChinaXiv full text
 # (ChinaXiv:201711.00109; md/ChinaXiv-201711.00109V1.md in DreamBlooms/ChinaXiv-201601-to-202209).
-#: 表2 per forest type (针叶林, 阔叶林, 针阔混交林, 毛竹林, 灌木林): NPP, 固碳量 (CO2), 释氧量 (O2), t/a
-MIAO_NPP_CO2_O2 = [
-    (6050.31, 9862.01, 7199.87),
-    (40584.50, 66152.74, 48295.56),
-    (4774.77, 7782.88, 5681.98),
-    (5560.52, 9063.65, 6617.02),
-    (1042.60, 1699.44, 1240.69),
-]
+# 表2 per forest type (针叶林, 阔叶林, 针阔混交林, 毛竹林, 灌木林): NPP, 固碳量 (CO2), 释氧量 (O2),
+# t/a: ``MIAO_NPP_CO2_O2`` of test_gep_published (one copy of the printed table).
 
 
 def test_miao2017_co2_and_o2_from_npp_dry_matter_table2() -> None:
