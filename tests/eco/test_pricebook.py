@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,6 +106,47 @@ def test_a_version_stored_with_other_text_is_refused_and_nothing_changes(store: 
         with pytest.raises(DataError, match="is the built-in table's"):
             pb.store(s, table(BUILT, 9.0), "c.toml", "价格办")
         assert pb.store(s, BUILTIN, "prices.toml", "价格办").created  # the same text: allowed
+
+
+def test_two_offices_storing_one_version_at_once_get_one_row_and_a_clear_error(
+    store: Store,
+) -> None:
+    """Two sessions store the same new version at the same moment: the first commits; the second
+    passed the "already stored?" check before that commit, so its insert meets the unique
+    version; it gets a DataError saying so (not a database error) and leaves no row or leaf."""
+    first_holds = threading.Event()
+    release = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        with store.transaction() as s:
+            pb.store(s, table("2030.1", 7.0), "a.toml", "甲")
+            first_holds.set()
+            release.wait(10)
+
+    def second() -> None:
+        try:
+            with store.transaction() as s:
+                s.scalar(select(func.count()).select_from(EcoGepPriceTableRow))  # check passed
+                pb.store(s, table("2030.1", 7.5), "b.toml", "乙")
+        except BaseException as exc:  # recorded for the assertion below
+            errors.append(exc)
+
+    before = leaves(store)
+    t1 = threading.Thread(target=first)
+    t1.start()
+    assert first_holds.wait(10)
+    t2 = threading.Thread(target=second)
+    t2.start()
+    t2.join(0.5)  # the second waits on the ledger lock held by the first
+    release.set()
+    t1.join(10)
+    t2.join(30)
+    assert len(errors) == 1 and isinstance(errors[0], DataError), errors
+    assert "2030.1" in str(errors[0]) and "nothing of yours was stored" in str(errors[0])
+    assert rows(store) == 1 and leaves(store) == before + 1
+    with store.transaction() as s:
+        assert pb.get(s, "2030.1").prices["reservoir_cost"].value == 7.0
 
 
 def test_bad_tables_name_line_and_field_and_store_nothing(store: Store) -> None:

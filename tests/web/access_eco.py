@@ -2,12 +2,14 @@
 
 The office's accounts read every county; the Jiangkou reporter reads Jiangkou's units and
 holders only (``foreign`` = the same request about Bijiang); 组织部, 综治中心, cadres, grid
-workers and mediators are refused (403).
+workers and mediators are refused (403). Storing a GEP price table (``POST
+/eco/gep/prices``) is the office admin's alone: it changes every GEP figure; here it carries no
+file, so the admin gets 422 and nothing is stored.
 """
 
 from __future__ import annotations
 
-from tests.web.access_roles import ALL, Case
+from tests.web.access_roles import ADMIN, ALL, Case
 from tests.web.conftest import World
 
 __all__ = ["BJ_HOLDER", "JK_HOLDER", "eco_cases"]
@@ -47,4 +49,5 @@ def eco_cases(w: World) -> dict[tuple[str, str], Case]:
         ("GET", "/eco/gep.json"): Case(
             "/eco/gep.json?unit=jiangkou&year=2025", ALL, foreign="/eco/gep.json?unit=bijiang"
         ),
+        ("POST", "/eco/gep/prices"): Case("/eco/gep/prices", ADMIN, {"note": "x"}),
     }

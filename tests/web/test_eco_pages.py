@@ -5,11 +5,15 @@ user-supplied names, the eco anti-fraud findings, and the dashboard in Chromium.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 from sqlalchemy import select
 from tests.web.access_eco import BJ_HOLDER, JK_HOLDER
@@ -21,7 +25,7 @@ from zhengji.eco.importer import gep_accounts, gep_inputs
 from zhengji.eco.indicators import account_rows, gep_rows
 from zhengji.store.schema_eco import EcoEntryRow
 from zhengji.store.schema_web import AuditRow
-from zhengji.web.routes.eco import PAGE_SIZE
+from zhengji.web.routes.eco import MAX_PRICE_BYTES, PAGE_SIZE
 
 AS_OF = "2025-12-31"
 # the pages read ?as_of=DATE as the end of that day in Beijing, as `zhengji eco score --as-of`
@@ -289,8 +293,12 @@ def test_a_stored_price_table_is_used_and_another_can_be_picked(
     assert w["quantity"] == before["quantity"] and w["unit"] == "m³" and w["price"] == 7.0
     assert w["value_yuan"] == w["quantity"] * 7.0  # quantity × the new price, exactly
     assert w["gep_yi"] > before["gep_yi"] and w["sha"] == stored.sha256
-    assert [t["version"] for t in d["price_tables"]] == [PICKED, built]
-    assert d["price_tables"][0]["in_force"] and d["price_tables"][1]["kind"] == "built-in"
+    # newest stored first, the built-in last (tables stored by the upload tests may lie between)
+    assert [t["version"] for t in d["price_tables"]][:: len(d["price_tables"]) - 1] == [
+        PICKED,
+        built,
+    ]
+    assert d["price_tables"][0]["in_force"] and d["price_tables"][-1]["kind"] == "built-in"
     eco = admin.get("/eco.json").json()
     assert eco["price_table"]["version"] == PICKED
     jk = {r["year"]: r for r in eco["gep"] if r["unit_id"] == "jiangkou"}
@@ -308,7 +316,8 @@ def test_a_stored_price_table_is_used_and_another_can_be_picked(
     assert _water(d)["value_yuan"] == before["value_yuan"] and d["prices"]["kind"] == "stored"
     picked = admin.get(f"/eco/gep.json?year=2025&prices={PICKED}").json()
     assert picked["prices"]["version"] == PICKED and _water(picked) == w
-    assert [t["used"] for t in picked["price_tables"]] == [False, True]
+    used = [t["version"] for t in picked["price_tables"] if t["used"]]
+    assert used == [PICKED] and picked["price_tables"][0]["version"] == built
     assert admin.get("/eco/gep.json?prices=1999.1").status_code == 422
     # a reporter may pick a version too, still within their county
     rep = clients["rep_jiangkou"].get(f"/eco/gep.json?prices={PICKED}").json()
@@ -327,6 +336,239 @@ def test_a_stored_price_table_is_used_and_another_can_be_picked(
     assert page.locator("#prices option:checked").inner_text().startswith(f"v{PICKED}")
     shot(page, "eco-04-gep-picked-prices")
     assert not page.errors, page.errors
+
+
+# --- storing a price table from the page (POST /eco/gep/prices, the office admin only) ---------
+def _table(version: str, reservoir: str = "6.1107") -> str:
+    """The built-in table under another version, with another reservoir cost (元/m³)."""
+    builtin, built = pricebook.builtin_text(), pricebook.builtin().info.version
+    return builtin.replace(RESERVOIR, f"value = {reservoir}").replace(
+        f'version = "{built}"', f'version = "{version}"'
+    )
+
+
+def _upload(
+    c: Client,
+    body: bytes,
+    name: str = "prices.toml",
+    note: str = "",
+    csrf: bool = True,
+    html: bool = True,
+) -> httpx.Response:
+    """POST the form as a browser does: multipart, the file, the note and the CSRF token."""
+    data = {"note": note} | ({"csrf_token": c.csrf} if csrf and c.csrf else {})
+    headers = {"Cookie": f"zj_session={c.cookie}"} | ({"Accept": "text/html"} if html else {})
+    files = {"file": (name, body, "application/toml")}
+    return c.h.post("/eco/gep/prices", data=data, files=files, headers=headers)
+
+
+def _versions(world: World) -> list[str]:
+    with world.store.transaction() as s:
+        return [t.version for t in pricebook.list_tables(s)]
+
+
+@contextmanager
+def _builtin_prices_afterwards(world: World, tag: str) -> Iterator[None]:
+    """The web world serves the whole run: afterwards the built-in prices are in force again,
+    stored under a version of their own (the built-in version may be stored already)."""
+    try:
+        yield
+    finally:
+        built = pricebook.builtin().info.version
+        with world.store.transaction() as s:
+            pricebook.store(s, _table(f"{built}-restored-{tag}"), "prices.toml", "tests", "恢复")
+            assert pricebook.in_force(s).prices == pricebook.builtin().prices.prices
+
+
+UPLOADED = "2027.2-upload"  # reservoir cost 8.25 元/m³
+
+
+def test_the_admin_stores_a_price_table_from_the_page(
+    world: World, clients: dict[str, Client]
+) -> None:
+    """Upload → 303 to the page of that version, now in force: water conservation = quantity ×
+    the new price; the store is audited; the same text again stores nothing ("已存储 already
+    stored"); other text under the stored version is refused (422) and stores nothing."""
+    admin = clients["admin"]
+    before = _water(admin.get("/eco/gep.json?year=2025").json())
+    assert before["price"] == 6.1107
+    tables = _versions(world)
+    text = _table(UPLOADED, "8.25")
+    note = "县政府常务会议纪要〔2027〕3号 adopted"
+    with _builtin_prices_afterwards(world, "http"):
+        r = _upload(admin, text.encode(), "county-2027.toml", note)
+        assert r.status_code == 303, r.text[:300]
+        assert r.headers["location"] == f"/eco/gep?prices={UPLOADED}&stored=new"
+        assert _versions(world) == [*tables, UPLOADED]
+        d = admin.get("/eco/gep.json?year=2025").json()  # no ?prices=: the table in force
+        p = d["prices"]
+        assert (p["version"], p["kind"], p["imported_by"]) == (UPLOADED, "stored", "admin")
+        assert p["sha256"] == hashlib.sha256(text.encode()).hexdigest()  # = sha256sum FILE
+        assert (p["source_name"], p["note"]) == ("county-2027.toml", note)
+        w = _water(d)
+        assert w["price"] == 8.25 and w["quantity"] == before["quantity"]
+        assert w["value_yuan"] == w["quantity"] * 8.25  # quantity × the new price, exactly
+        assert w["gep_yi"] > before["gep_yi"]
+        assert admin.get("/eco.json").json()["price_table"]["version"] == UPLOADED
+        html = admin.get(r.headers["location"], html=True)
+        assert html.status_code == 200 and 'id="prices-notice"' in html.text
+        assert "价格表已存储" in html.text and "现为现行价格表" in html.text
+        assert f'id="prices-version">{UPLOADED}<' in html.text
+        with world.store.transaction() as s:
+            row = s.scalars(
+                select(AuditRow).where(AuditRow.action == "eco_gep_prices").order_by(AuditRow.id)
+            ).all()[-1]
+            assert (row.actor, row.target, row.detail["created"]) == (
+                "admin",
+                f"version={UPLOADED}",
+                True,
+            )
+            assert row.detail["sha256"] == p["sha256"] and row.ledger_seq is not None
+        # the same text again: nothing changes
+        again = _upload(admin, text.encode(), "again.toml")
+        assert again.status_code == 303
+        assert again.headers["location"] == f"/eco/gep?prices={UPLOADED}&stored=same"
+        assert "已存储 already stored" in admin.get(again.headers["location"], html=True).text
+        as_json = _upload(admin, text.encode(), "again.toml", html=False)
+        assert as_json.status_code == 200
+        assert as_json.json()["created"] is False and as_json.json()["in_force"] is True
+        assert "already stored" in as_json.json()["message"]
+        assert _versions(world) == [*tables, UPLOADED]
+        # other text under the stored version: refused, with what to do
+        other = _upload(admin, _table(UPLOADED, "9.5").encode(), "other.toml")
+        assert other.status_code == 422 and 'id="prices-upload-error"' in other.text
+        assert "already stored with other text" in other.text and f"{UPLOADED}.1" in other.text
+        assert _versions(world) == [*tables, UPLOADED]
+        assert _water(admin.get("/eco/gep.json?year=2025").json())["price"] == 8.25
+    after = _water(admin.get("/eco/gep.json?year=2025").json())  # the built-in prices again
+    assert (after["price"], after["value_yuan"]) == (6.1107, before["value_yuan"])
+
+
+def test_a_bad_price_table_shows_file_line_and_field(
+    world: World, clients: dict[str, Client]
+) -> None:
+    """Every refusal names the file, the line and the field as ``parse_prices`` does, answers
+    422 (413 when too large) on the page with the form again, and stores nothing."""
+    admin = clients["admin"]
+    tables = _versions(world)
+    good = _table("2027.5-never-stored")
+    # a TOML syntax error: an unterminated string on line 17 (the first `per = "m³"`)
+    assert good.splitlines()[16] == 'per = "m³"'
+    broken = good.replace('per = "m³"', 'per = "m³', 1)
+    r = _upload(admin, broken.encode(), "broken.toml", "keep this note")
+    assert r.status_code == 422 and "价格表不是有效的TOML" in r.text
+    assert '<td>broken.toml</td><td class="num">17</td>' in r.text
+    assert 'id="prices-upload"' in r.text and "keep this note</textarea>" in r.text
+    j = _upload(admin, broken.encode(), "broken.toml", html=False)
+    assert j.status_code == 422 and j.json()["problems"][0]["row"] == 17
+    assert j.json()["problems"][0]["file"] == "broken.toml"
+    # a field wrong: the carbon price negative, on line 39
+    assert good.splitlines()[38] == "[prices.carbon]"
+    negative = good.replace("value = 327.27", "value = -327.27", 1)
+    r = _upload(admin, negative.encode(), "negative.toml")
+    assert r.status_code == 422 and "<code>prices.carbon</code>" in r.text
+    assert '<td class="num">39</td>' in r.text and "price must be positive" in r.text
+    (prob,) = _upload(admin, negative.encode(), "negative.toml", html=False).json()["problems"]
+    assert (prob["file"], prob["row"], prob["column"]) == ("negative.toml", 39, "prices.carbon")
+    # the built-in version with other text (refused as built-in's, or as stored by a test above)
+    built = pricebook.builtin().info.version
+    r = _upload(admin, _table(built, "9.5").encode(), html=False)
+    assert r.status_code == 422 and f"version '{built}' is" in r.json()["error"]
+    # not UTF-8 (GB 18030), a byte-order mark, empty, too large
+    gbk = _upload(admin, good.encode("gb18030"), "gbk.toml", html=False)
+    assert gbk.status_code == 422 and "not UTF-8" in gbk.json()["error"]
+    assert "save the file as UTF-8" in gbk.json()["problems"][0]["message"]
+    assert gbk.json()["problems"][0]["row"] == 1  # 生态… in the first comment line
+    assert "UTF-8" in _upload(admin, good.encode("gb18030"), "gbk.toml").text
+    bom = _upload(admin, b"\xef\xbb\xbf" + good.encode(), html=False)
+    assert bom.status_code == 422 and "BOM" in bom.json()["error"]
+    empty = _upload(admin, b"", "", html=False)
+    assert empty.status_code == 422, empty.text
+    assert "empty" in empty.json()["error"], empty.json()
+    big = (good + "#" * MAX_PRICE_BYTES).encode()
+    large = _upload(admin, big, "big.toml")
+    assert large.status_code == 413 and "256 KB" in large.text
+    assert _upload(admin, big, "big.toml", html=False).status_code == 413
+    assert _versions(world) == tables
+
+
+def test_only_the_admin_may_store_a_price_table(world: World, clients: dict[str, Client]) -> None:
+    """Only the office admin sees the form and may post it (403 for everyone else); a post
+    without the CSRF token is refused (403) even for the admin; nothing is stored."""
+    tables = _versions(world)
+    text = _table("2027.6-refused").encode()
+    for user in ("assessor", "inspector", "rep_jiangkou", "org", "centre_jiangkou"):
+        r = _upload(clients[user], text, html=False)
+        assert r.status_code == 403, (user, r.status_code)
+    for user in ("assessor", "inspector", "rep_jiangkou"):
+        page = clients[user].get("/eco/gep", html=True).text
+        assert 'id="prices-upload"' not in page and "/eco/gep/prices" not in page
+        assert clients[user].get("/eco/gep.json").json()["can_store"] is False
+    assert clients["admin"].get("/eco/gep.json").json()["can_store"] is True
+    zh = clients["admin"].get("/eco/gep", html=True).text
+    assert 'action="/eco/gep/prices"' in zh and "存储的价格表不能删除" in zh
+    en = clients["admin"].get("/eco/gep?lang=en", html=True).text
+    assert "in force for every GEP figure" in en and "cannot be deleted" in en
+    no_token = _upload(clients["admin"], text, csrf=False, html=False)
+    assert no_token.status_code == 403 and "CSRF" in no_token.json()["error"]
+    wrong = clients["admin"]
+    r = wrong.h.post(
+        "/eco/gep/prices",
+        data={"csrf_token": "wrong"},
+        files={"file": ("p.toml", text, "application/toml")},
+        headers={"Cookie": f"zj_session={wrong.cookie}"},
+    )
+    assert r.status_code == 403
+    assert (
+        clients[None].h.post("/eco/gep/prices", files={"file": ("p.toml", text)}).status_code == 401
+    )
+    assert _versions(world) == tables
+
+
+def test_upload_a_price_table_in_the_browser(page: Any, world: World) -> None:
+    """The admin picks a file in the form and stores it: the page shows the new version in force
+    and the county's water value at the new price; a broken file shows its line and field."""
+    version = "2027.3-browser"
+    text = _table(version, "7.75")
+    with _builtin_prices_afterwards(world, "browser"):
+        browser_login(page, "admin")
+        page.goto("/eco/gep?year=2025")
+        assert page.get_by_text("存储的价格表不能删除").is_visible()
+        broken = text.replace("value = 327.27", 'value = "lots"', 1)
+        page.get_by_label("价格表文件").set_input_files(
+            {"name": "bad.toml", "mimeType": "application/toml", "buffer": broken.encode()}
+        )
+        page.get_by_role("button", name="校验并存储").click()
+        page.wait_for_selector("#prices-upload-error")
+        err = page.locator("#prices-upload-error table.problems tbody tr").first
+        assert err.locator("td").nth(1).inner_text() == "39"
+        assert err.locator("td").nth(2).inner_text() == "prices.carbon"
+        shot(page, "eco-05-gep-upload-refused")
+        page.get_by_label("价格表文件").set_input_files(
+            {"name": "county.toml", "mimeType": "application/toml", "buffer": text.encode()}
+        )
+        page.get_by_label("说明").fill("浏览器上传 uploaded in the browser")
+        page.get_by_role("button", name="校验并存储").click()
+        page.wait_for_url("**stored=new**")
+        assert page.locator("#prices-notice").is_visible()
+        assert page.locator("#prices-version").inner_text() == version
+        row = page.locator(f"#price-tables tr[data-version='{version}']")
+        assert "现行" in row.inner_text() and "admin" in row.inner_text()
+        with world.store.transaction() as s:
+            used = pricebook.table_used(s)
+            accs, _ = gep_accounts(gep_inputs(s), used.prices)
+        assert used.info.version == version
+        (a,) = [a for a in accs if (a.unit_id, a.year) == ("jiangkou", "2025")]
+        (ln,) = [ln for ln in a.lines if ln.service == "water_conservation"]
+        assert ln.value == ln.quantity.value * 7.75
+        cell = page.locator(
+            "section[data-unit=jiangkou] tr[data-service=water_conservation] td"
+        ).last
+        assert cell.inner_text() == f"{ln.value / 1e4:,.1f}"
+        shot(page, "eco-06-gep-uploaded")
+        expected = "the server responded with a status of 422"  # the refused upload, above
+        assert [e for e in page.errors if expected not in e] == [], page.errors
+        assert len(page.errors) == 1
 
 
 def test_user_supplied_names_come_back_escaped(world: World, clients: dict[str, Client]) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zhengji.eco.gep import PriceTable, parse_prices
@@ -232,7 +233,16 @@ def store(
             ledger_index=leaf.index,
         )
     )
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # another session stored this version between our check and our insert
+        raise DataError(
+            f"价格表版本 {pt.version} 刚被他人存储 price table version '{pt.version}' was "
+            "stored by someone else at the same moment; nothing of yours was stored: list the "
+            "stored tables (zhengji eco gep prices-list, or /eco/gep) and import again with a "
+            "new version if yours differs"
+        ) from None
     return Stored(replace(info, ledger_index=leaf.index), created=True)
 
 

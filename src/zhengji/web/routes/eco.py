@@ -12,7 +12,8 @@ inspector see every county; a reporter sees only the units under their own and t
 Villages are not units of the web's hierarchy (``units``): a holder's village → township →
 county chain in ``eco_holders`` extends it, so a village is inside a reporter's scope exactly
 when its township (or county) is. Holder statements carry a name (personal data): every read
-is audited (``read:eco_holder``, ``read:eco_statement``).
+is audited (``read:eco_holder``, ``read:eco_statement``). Storing a GEP price table from the page
+(``POST /eco/gep/prices``) is the office admin's alone: it changes every GEP figure.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.responses import Response
 
 from zhengji.eco import pricebook
@@ -35,17 +38,21 @@ from zhengji.eco.views import eco_findings
 from zhengji.errors import DataError, PermissionDenied
 from zhengji.store.schema_eco import EcoHolderRow
 from zhengji.web import audit as audit_log
-from zhengji.web.deps import Ctx, OptText, PathText, require
-from zhengji.web.pages import nav, page
-from zhengji.web.roles import STAFF, subtree
+from zhengji.web.deps import Ctx, OptText, PathText, require, require_write, wants_html
+from zhengji.web.pages import nav, page, render
+from zhengji.web.roles import STAFF, Role, subtree
 from zhengji.web.routes.reports import DOC_CSP
 from zhengji.web.services import NotFoundError
 
-__all__ = ["ECO_ROLES", "PAGE_SIZE", "eco_findings", "router"]
+__all__ = ["ECO_ROLES", "MAX_PRICE_BYTES", "PAGE_SIZE", "PRICE_KEEPERS", "eco_findings", "router"]
 
 router = APIRouter()
 #: The office's accounts; a reporter is scoped to their unit (organisation, centre, … get 403).
 ECO_ROLES = STAFF
+#: May store a GEP price table: it becomes the table in force for every GEP figure.
+PRICE_KEEPERS = frozenset({Role.admin})
+#: A price table is a few KB; anything much larger is not one.
+MAX_PRICE_BYTES = 256 * 1024
 PAGE_SIZE = 50
 nav("/eco", "生态账户", "Eco accounts", ECO_ROLES, order=66)
 
@@ -301,10 +308,12 @@ def eco_gep(
     unit: OptText = None,
     year: OptText = None,
     prices: OptText = None,
+    stored: OptText = None,
 ) -> dict[str, Any]:
     """GEP accounts per county and year: each service's physical quantity × price, the three
     accounts, GEP, growth, GEP/GDP and the two-way conversion, and the price table used (the
-    one in force, or the stored version ``?prices=``), with the versions one may pick."""
+    one in force, or the stored version ``?prices=``), with the versions one may pick; for the
+    office's admin, the form that stores a new table (``?stored=new|same`` after it)."""
     scope = _scope(ctx, ctx.parents)
 
     def can(u: str) -> bool:
@@ -329,6 +338,10 @@ def eco_gep(
         "prices": vw.price_table(gep.used),
         "prices_choice": prices or "",
         "price_tables": gep.tables,
+        "can_store": ctx.user.role in PRICE_KEEPERS,
+        "max_price_kb": MAX_PRICE_BYTES // 1024,
+        "notice": _notice(stored, gep),
+        "upload": None,
         "summary": vw.gep_summary(rows),
         "units": shown,
         "chart": {
@@ -341,3 +354,105 @@ def eco_gep(
             ],
         },
     }
+
+
+def _notice(stored: str | None, gep: _Gep) -> dict[str, Any] | None:
+    """What the page says after a store (``?stored=new`` or ``same``) about the table shown."""
+    info = gep.used.info
+    if stored not in ("new", "same") or info.kind != "stored":
+        return None
+    in_force = any(t["in_force"] and t["used"] for t in gep.tables)
+    return {"created": stored == "new", "in_force": in_force} | info.as_dict()
+
+
+class _TooLargeError(DataError):
+    """An upload over :data:`MAX_PRICE_BYTES` (answered 413)."""
+
+
+def _upload_text(file: UploadFile | None) -> tuple[str, str]:
+    """The upload's exact text (no newline or BOM translation: its sha256 is ``sha256sum``'s)
+    and its file name, or a :class:`DataError` saying what to fix."""
+    name = (Path(file.filename or "").name if file else "") or "upload.toml"
+    name = name[:200]
+    raw = file.file.read(MAX_PRICE_BYTES + 1) if file else b""
+    kb = MAX_PRICE_BYTES // 1024
+    if len(raw) > MAX_PRICE_BYTES:
+        raise _TooLargeError(
+            f"文件过大 price table file is larger than {kb} KB",
+            [(name, None, None, f"超过 {kb} KB larger than {kb} KB: is this a price table?")],
+        )
+    if not raw.strip():
+        raise DataError(
+            "没有选择文件或文件为空 no file chosen, or the file is empty",
+            [(name, None, None, "选择价格表TOML文件 choose a price table TOML file")],
+        )
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise DataError(
+            "文件以BOM开头 the file starts with a byte-order mark (BOM)",
+            [(name, 1, None, "另存为无BOM的UTF-8 save it as UTF-8 without BOM")],
+        )
+    try:
+        return raw.decode("utf-8"), name
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            "价格表须为UTF-8编码 the price table is not UTF-8 text",
+            [
+                (
+                    name,
+                    line,
+                    None,
+                    f"第{exc.start}字节不是UTF-8 byte {exc.start} is not UTF-8; "
+                    "save the file as UTF-8",
+                )
+            ],
+        ) from None
+
+
+def _refused(ctx: Ctx, request: Request, exc: DataError, note: str) -> Response:
+    """A refused upload: the page again with the problems (file, line, field) above the form,
+    or the app's JSON error; 413 for a file too large, else 422. Nothing was stored."""
+    status = 413 if isinstance(exc, _TooLargeError) else 422
+    message = str(exc).split("\n")[0]
+    problems = [{"file": f, "row": r, "column": c, "message": m} for f, r, c, m in exc.problems]
+    if not wants_html(request):
+        return JSONResponse(
+            {"error": message, "status": status, "problems": problems}, status_code=status
+        )
+    data = eco_gep(ctx=ctx)
+    data["upload"] = {"status": status, "message": message, "problems": problems, "note": note}
+    return render(ctx, "eco_gep.html", data, status=status)
+
+
+@router.post("/eco/gep/prices", include_in_schema=False)
+def eco_gep_prices(
+    ctx: Annotated[Ctx, require_write(PRICE_KEEPERS)],
+    request: Request,
+    file: Annotated[UploadFile | None, File(description="GEP 价格表 price table (TOML)")] = None,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Store an uploaded price table (``pricebook.store``: validated, append-only, ledgered)
+    with its audit row in one transaction; it is then in force for every GEP figure. The same
+    text again changes nothing; other text under a stored version is refused."""
+    try:
+        text, name = _upload_text(file)
+        with ctx.store.transaction() as s:
+            done = pricebook.store(s, text, name, ctx.user.username, note.strip())
+            info = done.info
+            audit_log.record(
+                s,
+                ctx.user,
+                "eco_gep_prices",
+                f"version={info.version}",
+                ctx.client,
+                {"sha256": info.sha256, "file": name, "created": done.created},
+            )
+            in_force = pricebook.table_used(s).info.version == info.version
+    except DataError as exc:
+        return _refused(ctx, request, exc, note)
+    if not wants_html(request):
+        body = {"created": done.created, "in_force": in_force, "message": done.message()}
+        return JSONResponse(body | {"table": info.as_dict()})
+    query = {"prices": info.version} if len(info.version) <= 200 else {}
+    query["stored"] = "new" if done.created else "same"
+    return RedirectResponse(f"/eco/gep?{urlencode(query)}", status_code=303)
