@@ -17,6 +17,8 @@ from zhengji.eco.fraud import (
     tier_bunching,
     under_cap,
 )
+from zhengji.eco.rulebook import default_rulebook, parse_rulebook
+from zhengji.eco.screen import limits, table_rows
 from zhengji.integrity.findings import Finding
 
 T0 = dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC)
@@ -120,3 +122,44 @@ def test_screen_fills_qvalues() -> None:
     tested = [f for f in found if f.check == "eco_burst"]
     assert tested and all(f.q_value == f.q_value for f in tested)
     assert all("{q}" not in f.summary_zh for f in tested)
+
+
+def test_under_cap_counts_from_the_cap_in_force() -> None:
+    """A cap of 42 at 10 points stops at 40 (awards are whole): holders at 40 are at the cap,
+    not "just under" it. Measured from the written 42, an inspector whose holders all reached
+    the top would be flagged."""
+    rb = parse_rulebook(
+        default_rulebook().toml.replace(
+            'points = 10\ncap = 40\nmode = "annual"', 'points = 10\ncap = 42\nmode = "annual"'
+        )
+    )
+    caps, pts = limits(rb)
+    assert caps["eco_tourism"] == 40 and pts["eco_tourism"] == 10
+    aw: list[Award] = []
+    for h in range(90):  # others: 1–4 awards; X: all 40 holders at the top (4 awards)
+        insp, n = (f"I{h % 3}", 1 + h % 4) if h < 50 else ("X", 4)
+        aw += [
+            Award(len(aw), f"H{h}", "c1", insp, "eco_tourism", "2025", 10, T0, None, None, None)
+            for _ in range(n)
+        ]
+    written = {"eco_tourism": 42}
+    flagged_written = [f for f in under_cap(aw, written, pts) if f.indicator_id == "eco_awards/X"]
+    assert flagged_written and flagged_written[0].p_value < 1e-10  # the false alarm
+    x = [f for f in under_cap(aw, caps, pts) if f.indicator_id == "eco_awards/X"]
+    assert x and x[0].statistic == 0.0 and x[0].p_value == 1.0
+
+
+def test_table_rows_print_a_dash_for_records() -> None:
+    """Shared devices and location clusters are records, not tests: no p, no q ("—", not
+    "0" and "nan"); a tested finding prints its p and q."""
+    aw = [
+        Award(k, f"H{k}", "c1", f"I{k % 2}", "x", "2025", 1, T0, "devX", 27.70121, 108.90342)
+        for k in range(6)
+    ]
+    tested = Finding("c1", "eco_awards/I0", ("2025",), "eco_burst", 40.0, 1e-9, 2e-9, "high",
+                     {}, "", "")  # fmt: skip
+    rows = table_rows([*shared_devices(aw), *location_clusters(aw), tested])
+    assert [r[0] for r in rows] == ["eco_device_shared", "eco_location_cluster", "eco_burst"]
+    assert all(r[4] == "—" and r[5] == "—" for r in rows[:2])
+    assert rows[0][3] == "2" and rows[2][4:] == ("1e-09", "2e-09", "high")
+    assert not any("nan" in c for r in rows for c in r)

@@ -10,8 +10,10 @@ import pytest
 from zhengji.eco.rulebook import (
     benefit_for,
     default_rulebook,
+    format_warning,
     load_rulebook,
     parse_rulebook,
+    rulebook_warnings,
     tier_for,
 )
 from zhengji.errors import DataError
@@ -93,3 +95,69 @@ def test_five_dimensions_required_and_toml_syntax() -> None:
 def test_fingerprint_is_stable() -> None:
     a, b = default_rulebook(), default_rulebook()
     assert a.fingerprint == b.fingerprint and len(a.fingerprint) == 64
+
+
+def _line(text: str, start: str, exact: str) -> int:
+    """1-based number of the first line equal to ``exact`` after the line ``start``."""
+    lines = text.splitlines()
+    i = lines.index(start)
+    return 1 + i + lines[i:].index(exact)
+
+
+def test_benefit_rate_above_base_rate_is_refused(tmp_path: Path) -> None:
+    """A benefit is a loan-rate discount: 6.0 % against a base of 5.5 % would raise the rate."""
+    text = default_rulebook().toml
+    first = "min_points = 50\ncredit_limit = 30000\nrate = 5.35"
+    bad = text.replace(first, first.replace("5.35", "6.0"))
+    assert bad != text
+    f = tmp_path / "surcharge.toml"
+    f.write_text(bad, encoding="utf-8")
+    with pytest.raises(DataError) as ei:
+        load_rulebook(f)
+    (prob,) = ei.value.problems
+    assert prob[0] == str(f) and prob[2] == "benefits[0].rate"
+    assert prob[1] == _line(bad, "min_points = 50", "rate = 6.0")
+    assert "6.0" in prob[3] and "5.5" in prob[3]
+    same = text.replace("rate = 5.35", "rate = 5.5")  # no discount, only a credit limit: fine
+    assert parse_rulebook(same).benefits[0].rate == 5.5
+
+
+def test_default_rulebook_has_no_warnings() -> None:
+    """Every built-in item cap is a whole number of awards (42 at 10 points never was)."""
+    rb = default_rulebook()
+    assert rulebook_warnings(rb) == []
+    assert all(i.cap % i.points == 0 for i in rb.items)
+    assert (rb.item("eco_tourism").cap, rb.item("courtyard_green").cap) == (40, 48)
+
+
+def test_cap_not_a_multiple_of_points_warns() -> None:
+    """Awards are whole and the database refuses one that would pass the cap, so a cap of 42 at
+    10 points stops at 40: valid, but the warning names the file, line, key and the cap in
+    force."""
+    text = default_rulebook().toml
+    tour_40 = 'points = 10\ncap = 40\nmode = "annual"'  # fruit_trees (10, 40) is an event
+    odd = text.replace(tour_40, tour_40.replace("40", "42"))
+    odd = odd.replace("points = 4\ncap = 48", "points = 4\ncap = 51")
+    assert odd.count("cap = 42") == 1 and odd.count("cap = 51") == 1
+    rb = parse_rulebook(odd, "odd.toml")  # still valid
+    assert rb.item("eco_tourism").cap == 42 and rb.item("eco_tourism").cap_in_force == 40
+    warns = {w[2]: w for w in rulebook_warnings(rb)}
+    idx = {i.id: n for n, i in enumerate(rb.items)}
+    tour = warns.pop(f"items[{idx['eco_tourism']}].cap")
+    yard = warns.pop(f"items[{idx['courtyard_green']}].cap")
+    assert warns == {}
+    assert tour[0] == "odd.toml" and tour[1] == _line(odd, 'id = "eco_tourism"', "cap = 42")
+    assert "40" in tour[3] and "refused whole" in tour[3]
+    assert yard[1] == _line(odd, 'id = "courtyard_green"', "cap = 51") and "48" in yard[3]
+    assert format_warning(tour).startswith(
+        f"odd.toml, 第{tour[1]}行 (line {tour[1]}), items[{idx['eco_tourism']}].cap: 上限 42"
+    )
+
+
+def test_better_tier_on_worse_terms_warns() -> None:
+    text = default_rulebook().toml
+    odd = text.replace("credit_limit = 80000\nrate = 5.0", "credit_limit = 40000\nrate = 5.3")
+    assert odd != text
+    warns = {w[2]: w for w in rulebook_warnings(parse_rulebook(odd, "odd.toml"))}
+    assert set(warns) == {"benefits[2].rate", "benefits[2].credit_limit"}
+    assert warns["benefits[2].rate"][1] == _line(odd, "min_points = 150", "rate = 5.3")

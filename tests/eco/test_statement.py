@@ -52,3 +52,25 @@ def test_dates_print_in_beijing_time(world: World) -> None:
     assert "2025-03-01" not in page and "2030-03-01" not in page and "2025-12-31" not in page
     body = pdfread.text(render_pdf(st, world.rb)).replace(" ", "")
     assert "2025-03-02" in body and "2026-01-01" in body and "2025-03-01" not in body
+
+
+def test_kind_and_item_names_in_both_languages(world: World) -> None:
+    """The page is bilingual, so the holder kind and item names are too: 农户 household, the
+    rulebook's name and name_en; the PDF keeps both (fonts embedded)."""
+    with world.store.transaction() as s:
+        sv.award_many(
+            s, world.rb_pk, world.rb, [award_input(), award_input(item="fruit_trees")], "t"
+        )
+        sv.add_holder(s, "V1", "village", "v1", "t1", "jiangkou", name="某村集体")
+        st = build_statement(s, "H1", world.rb, T0 + dt.timedelta(days=30))
+        village = build_statement(s, "V1", world.rb, T0)
+    page = render_html(st, world.rb)
+    assert "农户 household" in page and "村集体 village collective" in render_html(
+        village, world.rb
+    )
+    for item in ("stove_electric", "fruit_trees"):
+        it = world.rb.item(item)
+        assert it.name_en and f'{it.name} <span class="en">{it.name_en}</span>' in page
+    body = pdfread.text(render_pdf(st, world.rb)).replace(" ", "")
+    assert "农户household" in body
+    assert "Woodstovereplacedbyelectric" in body and "Fruittreesplanted" in body

@@ -2,8 +2,11 @@
 
 A county writes its own rulebook (dimensions, items with points, caps, validity and the
 evidence each award needs, tiers → benefits); every problem is reported at once with the file,
-the line and the key (``items[3].points``), and nothing is loaded on error. The default is
-``zhengji/eco/rulebook.toml`` (illustrative, shaped after the Jiangkou scheme).
+the line and the key (``items[3].points``), and nothing is loaded on error. A benefit is a
+discount: its rate may not exceed ``base_rate``. :func:`rulebook_warnings` names what is valid
+but most likely unintended (a cap that is not a multiple of the item's points, a better tier on
+worse terms). The default is ``zhengji/eco/rulebook.toml`` (illustrative, shaped after the
+Jiangkou scheme).
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ __all__ = [
     "Rulebook",
     "benefit_for",
     "default_rulebook",
+    "format_warning",
     "load_rulebook",
     "parse_rulebook",
+    "rulebook_warnings",
     "tier_for",
 ]
 
@@ -64,6 +69,11 @@ class Item:
     mode: str  # annual (re-scored yearly) | event (in-year)
     validity_years: int
     evidence: tuple[str, ...]
+
+    @property
+    def cap_in_force(self) -> int:
+        """The cap awards can reach: awards are whole and one over the cap is refused whole."""
+        return self.cap // self.points * self.points
 
 
 @dataclass(frozen=True)
@@ -222,7 +232,7 @@ def parse_rulebook(text: str, source: str = "<rulebook>") -> Rulebook:
         pr.add(None, None, "objection_days", "不能为负 must not be negative")
     dims = _dimensions(raw, pr)
     items = _items(raw, pr, {d.id: d for d in dims})
-    benefits = _benefits(raw, pr, top["total_cap"])
+    benefits = _benefits(raw, pr, top["total_cap"], top["base_rate"])
     if isinstance(top["id"], str) and not _ID.match(top["id"]):
         pr.add(None, None, "id", "须为小写字母、数字、下划线 lower-case letters, digits, _")
     if pr.items:
@@ -331,7 +341,10 @@ def _items(raw: Mapping[str, Any], pr: _Problems, dims: Mapping[str, Dimension])
     return out
 
 
-def _benefits(raw: Mapping[str, Any], pr: _Problems, total_cap: Any) -> list[Benefit]:
+def _benefits(
+    raw: Mapping[str, Any], pr: _Problems, total_cap: Any, base_rate: Any
+) -> list[Benefit]:
+    """Tiers → benefits; a benefit's rate is a discount, so never above ``base_rate``."""
     out: list[Benefit] = []
     for i, b in enumerate(raw.get("benefits", [])):
         mp = _get(b, "min_points", int, pr, "benefits", i)
@@ -339,6 +352,15 @@ def _benefits(raw: Mapping[str, Any], pr: _Problems, total_cap: Any) -> list[Ben
         rate = _get(b, "rate", (int, float), pr, "benefits", i)
         if isinstance(rate, (int, float)) and not (0 <= rate < 100 and math.isfinite(rate)):
             pr.add("benefits", i, "rate", "利率须在0–100之间 rate must be a percentage 0–100")
+        elif isinstance(rate, (int, float)) and _above(rate, base_rate):
+            pr.add(
+                "benefits",
+                i,
+                "rate",
+                f"优惠利率 {rate} 高于基准利率 base_rate {base_rate}：权益只能降低利率 — "
+                f"a benefit rate {rate} above the base rate {base_rate} would raise the loan "
+                f"rate; benefits are discounts: use a rate ≤ {base_rate}",
+            )
         if isinstance(mp, int) and isinstance(total_cap, int) and not 0 < mp <= total_cap:
             pr.add(
                 "benefits", i, "min_points", f"须在1–{total_cap}之间 must be within 1–{total_cap}"
@@ -351,6 +373,60 @@ def _benefits(raw: Mapping[str, Any], pr: _Problems, total_cap: Any) -> list[Ben
     if mins != sorted(mins) or len(set(mins)) != len(mins):
         pr.add(None, None, "benefits", "须按 min_points 递增 must be in increasing min_points")
     return out
+
+
+def _above(rate: float, base_rate: object) -> bool:
+    """Is ``rate`` above a valid base rate (``None`` when the base rate itself was invalid)?"""
+    return isinstance(base_rate, (int, float)) and rate > base_rate
+
+
+def rulebook_warnings(rb: Rulebook) -> list[tuple[str, int | None, str | None, str]]:
+    """What is valid but most likely unintended, as ``(file, line, key, message)``.
+
+    An item cap that is not a multiple of its points can never be reached: awards are whole
+    (the database refuses one that would pass the cap), so the cap in force is the largest
+    multiple below it. A better tier with a higher rate or a lower credit limit than the tier
+    below is probably a typo.
+    """
+    pr = _Problems(rb.toml, rb.source)
+    for i, it in enumerate(rb.items):
+        if it.cap != it.cap_in_force:
+            eff = it.cap_in_force
+            pr.add(
+                "items",
+                i,
+                "cap",
+                f"上限 {it.cap} 不是单次分值 {it.points} 的整数倍，每笔记分整笔计入、超限整笔拒绝，"
+                f"实际上限为 {eff} — cap {it.cap} of '{it.id}' is not a multiple of its points "
+                f"({it.points}): an award that would pass the cap is refused whole, so the cap "
+                f"in force is {eff}; write cap = {eff} or {eff + it.points}",
+            )
+    for i, (lo, hi) in enumerate(zip(rb.benefits, rb.benefits[1:], strict=False), start=1):
+        if hi.rate > lo.rate:
+            pr.add(
+                "benefits",
+                i,
+                "rate",
+                f"高一档利率 {hi.rate} 高于低一档 {lo.rate} — the tier from {hi.min_points} points "
+                f"has a higher rate than the tier from {lo.min_points} ({lo.rate})",
+            )
+        if hi.credit_limit < lo.credit_limit:
+            pr.add(
+                "benefits",
+                i,
+                "credit_limit",
+                f"高一档授信额度 {hi.credit_limit:,.0f} 低于低一档 {lo.credit_limit:,.0f} — "
+                f"the tier from {hi.min_points} points has a lower credit limit than the tier "
+                f"from {lo.min_points}",
+            )
+    return pr.items
+
+
+def format_warning(w: tuple[str, int | None, str | None, str]) -> str:
+    """One warning as ``zhengji eco rulebook check`` prints it: file, line, key, message."""
+    src, line, key, msg = w
+    where = src + (f", 第{line}行 (line {line})" if line is not None else "")
+    return f"{where}" + (f", {key}" if key else "") + f": {msg}"
 
 
 def _toml_line(exc: Exception) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from zhengji.store.findings import record_screen
 from zhengji.store.schema import UnitRecord
 from zhengji.store.schema_eco import EcoEntryRow, EcoHolderRow
 
-__all__ = ["awards", "record_findings", "screen"]
+__all__ = ["awards", "limits", "record_findings", "screen", "table_rows"]
 
 
 def awards(session: Session, period: str) -> list[Award]:
@@ -54,9 +55,41 @@ def screen(session: Session, rb: Rulebook, period: str, as_of: dt.datetime) -> l
     county = {a.holder_id: a.county_id for a in aw}
     bal = holder_balances(session, rb, as_of)
     holder_points = {h: (county[h], b.points) for h, b in bal.items() if h in county}
-    caps = {i.id: i.cap for i in rb.items}
-    points = {i.id: i.points for i in rb.items}
+    caps, points = limits(rb)
     return screen_awards(aw, caps, points, holder_points, rb.tier_step, rb.total_cap, period)
+
+
+def limits(rb: Rulebook) -> tuple[dict[str, int], dict[str, int]]:
+    """Item → cap in force, item → points: "just under the cap" is measured from the cap awards
+    can reach (a cap of 42 at 10 points stops at 40; a holder at 40 is at the cap, not under)."""
+    return {i.id: i.cap_in_force for i in rb.items}, {i.id: i.points for i in rb.items}
+
+
+def _num(x: float, fmt: str) -> str:
+    return format(x, fmt) if math.isfinite(x) else "—"
+
+
+def table_rows(found: Sequence[Finding]) -> list[tuple[str, str, str, str, str, str, str]]:
+    """Rows of the flagged findings for ``zhengji eco screen``: check, unit, subject, statistic,
+    p, q, severity. Records (a shared device, a location cluster) are not tests: they have no
+    q-value, so p and q print as "—" rather than 0 and nan."""
+    rows = []
+    for f in found:
+        if f.severity == "info":
+            continue
+        record = not math.isfinite(f.q_value)
+        rows.append(
+            (
+                f.check,
+                f.unit_id,
+                f.indicator_id,
+                _num(f.statistic, ".3g"),
+                "—" if record else _num(f.p_value, ".2g"),
+                _num(f.q_value, ".2g"),
+                f.severity,
+            )
+        )
+    return rows
 
 
 def record_findings(session: Session, scheme: Scheme, findings: Sequence[Finding]) -> int:

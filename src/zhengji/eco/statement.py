@@ -4,7 +4,9 @@ The statement shows the holder (name, or that it was erased), the balance, tier 
 points by dimension, and every entry with its state (counted, posted for objection, awaiting
 sign-off, reversed, expired). Demo holders (ids starting ``demo-``) carry the synthetic label.
 Dates print in Beijing time (``Asia/Shanghai``, UTC+8 all year), as the web pages show them:
-an award made at 20:00 UTC is dated the next day in China.
+an award made at 20:00 UTC is dated the next day in China. Like the rest of the page, the holder
+kind and the item names print in Chinese and English ("农户 household", the rulebook's
+``name_en``), so one printed statement serves both readers.
 """
 
 from __future__ import annotations
@@ -24,9 +26,13 @@ from zhengji.store.schema_eco import EcoHolderNameRow, EcoHolderRow
 __all__ = [
     "CHINA",
     "DEMO_PREFIX",
+    "KIND_EN",
+    "KIND_ZH",
+    "STATE_ZH",
     "Statement",
     "beijing_day",
     "build_statement",
+    "kind_label",
     "render_html",
     "render_pdf",
 ]
@@ -49,6 +55,12 @@ KIND_ZH = {
     "sole_trader": "个体工商户",
     "enterprise": "企业",
     "village": "村集体",
+}
+KIND_EN = {
+    "household": "household",
+    "sole_trader": "sole trader",
+    "enterprise": "enterprise",
+    "village": "village collective",
 }
 
 
@@ -107,6 +119,12 @@ def beijing_day(t: dt.datetime) -> str:
     return f"{utc(t).astimezone(CHINA):%Y-%m-%d}"
 
 
+def kind_label(kind: str) -> str:
+    """The holder kind in both languages, 农户 household (an unknown kind as stored)."""
+    zh, en = KIND_ZH.get(kind), KIND_EN.get(kind)
+    return f"{zh} {en}" if zh and en else kind
+
+
 def render_html(st: Statement, rb: Rulebook, synthetic: bool | None = None) -> str:
     """The statement as an HTML page (autoescaped Jinja2 template ``templates/statement.html``)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -123,9 +141,9 @@ def render_html(st: Statement, rb: Rulebook, synthetic: bool | None = None) -> s
         st=st,
         rb=rb,
         b=st.balance,
-        kind=KIND_ZH.get(st.kind, st.kind),
+        kind=kind_label(st.kind),
         label=SYNTHETIC_LABEL if show else "",
-        names={i.id: i.name for i in rb.items},
+        names={i.id: (i.name, i.name_en) for i in rb.items},
         states=STATE_ZH,
         day=beijing_day,
     )
