@@ -63,7 +63,7 @@ def test_edges_at_the_as_of_instant(world: World) -> None:
                 award_input("H2", "no_burning"),  # objection left open
             ]
             # 12 × 4 points in each of two years, both valid in 2025: over the item's yearly
-            # cap (51) and, with the rest, over the dimension cap (100)
+            # cap (48) and, with the rest, over the dimension cap (100)
             + [award_input(item="courtyard_green", period="2024", at=t24)] * 12
             + [award_input(item="courtyard_green")] * 12,
             "t",
