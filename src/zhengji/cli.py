@@ -24,6 +24,7 @@ from zhengji.commands import analysis as _analysis_cmds
 from zhengji.commands import cadres as _cadres_cmds
 from zhengji.commands import console, err_console, friendly, progress
 from zhengji.commands import eco as _eco_cmds
+from zhengji.commands import eco_review as _eco_review_cmds  # noqa: F401 (eco signoff …)
 from zhengji.commands import grid as _grid_cmds
 from zhengji.commands import ledger as _ledger_cmds
 from zhengji.commands import scale as _scale_cmds

@@ -164,3 +164,66 @@ def test_tax_priced_entry_per_kg(tmp_path: Path) -> None:
     assert mine.price("so2_treatment").value == pytest.approx(2.4 / 0.95)
     acc = account("x", "1", {"air_purification_so2": Quantity(10, "t")}, mine)
     assert acc.total() == pytest.approx(25_263.158, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "want"),
+    [
+        ('value = 6.1107\nper = "m³"', 'value = 6.1107\nper = "t"', "prices.reservoir_cost",
+         "volume unit (m³"),
+        ('value = 12.6\nper = "m³"', 'value = 12.6\nper = "t"', "prices.dredging_cost",
+         "volume unit"),
+        ('value = 17142.857\nper = "t"', 'value = 17142.857\nper = "m³"', "prices.fertiliser_n",
+         "mass unit (t, kg"),
+        ('value = 0.4556\nper = "kWh"', 'value = 0.4556\nper = "人次"', "prices.electricity",
+         "energy unit"),
+        ('value = 900.0\nper = "人次"', 'value = 900.0\nper = "kWh"', "prices.visit_spend",
+         "visits unit"),
+    ],
+)  # fmt: skip
+def test_price_per_must_fit_the_service(
+    tmp_path: Path, old: str, new: str, key: str, want: str
+) -> None:
+    """A price per a unit of another dimension than the service it values is refused when the
+    table is read (it used to load, then fail every GEP figure without naming the table)."""
+    f = _table(tmp_path, old, new)
+    with pytest.raises(DataError) as ei:
+        load_prices(f)
+    ((file, line, field, msg),) = ei.value.problems
+    text = f.read_text(encoding="utf-8").splitlines()
+    assert (file, field) == (str(f), key) and text[line - 1] == f"[{key}]"
+    assert want in msg
+
+
+def test_fertiliser_price_per_kg_is_per_t_times_1000(tmp_path: Path) -> None:
+    """N at 17.142857 元/kg is 17,142.857 元/t: soil retention is valued the same (it used the
+    number as given, 1000× too low)."""
+    f = _table(tmp_path, 'value = 17142.857\nper = "t"', 'value = 17.142857\nper = "kg"')
+    q = {"soil_retention": Quantity(1000, "t")}
+    assert account("x", "1", q, load_prices(f)).total() == pytest.approx(
+        account("x", "1", q, P).total(), rel=1e-9
+    )
+
+
+def test_valuation_error_names_table_entry_service_unit_and_year() -> None:
+    """A table built in code (not parsed) can still hold a wrong unit: the error says where."""
+    from dataclasses import replace
+
+    from zhengji.eco.gep import PriceEntry
+
+    bad = dict(P.prices)
+    bad["reservoir_cost"] = PriceEntry(6.1107, "t", "水库", "x")
+    table = replace(P, prices=bad)
+    with pytest.raises(DataError) as ei:
+        account("jiangkou", "2024", {"water_conservation": Quantity(5, "万m³")}, table)
+    msg = str(ei.value)
+    for part in (f"v{P.version}", "prices.reservoir_cost", "water_conservation", "jiangkou",
+                 "2024", "万m³"):  # fmt: skip
+        assert part in msg
+
+
+def test_not_toml_says_so_in_english_too(tmp_path: Path) -> None:
+    f = tmp_path / "p.toml"
+    f.write_text("version = \n", encoding="utf-8")
+    with pytest.raises(DataError, match="not valid TOML"):
+        load_prices(f)

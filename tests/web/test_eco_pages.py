@@ -9,6 +9,7 @@ import hashlib
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -661,3 +662,269 @@ def test_dashboard_and_statement_in_the_browser(page: Any, world: World) -> None
     shot(page, "eco-03-statement")
     assert set(hosts) == {world.base.split("/")[2]}
     assert not page.errors, page.errors
+
+
+# --- review: sign-off, objections, rulings (docs/eco.md, "Sign-off, objections and rulings") ---
+# An objection needs an award inside its 7-day window, i.e. one made in the last week: in the
+# shared world that would move the latest award year and hide the expiry note other tests read.
+# So the writes run against a server of their own, over a small store made here.
+@dataclass(frozen=True)
+class Review:
+    base: str
+    store: Any
+    clients: dict[str, Client]
+    ids: dict[str, int]  # "<holder>:<kind>" → entry id, "<holder>:objection" → objection id
+
+
+REVIEW_USERS = ("admin", "assessor", "inspector")
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
+    """Two households (rv-h1 for httpx, rv-h2 for Chromium), each with an award without a
+    sign-off whose window has closed, a signed award inside its window and one under an open
+    objection; the office's admin, assessor and inspector."""
+    import threading
+    import time
+
+    import uvicorn
+    from tests.web.conftest import PASSWORD, _free_port, _Server, login
+
+    from zhengji.eco.rulebook import default_rulebook
+    from zhengji.store import Store
+    from zhengji.web import accounts, create_app
+
+    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('review') / 'review.db'}")
+    now = dt.datetime.now(dt.UTC)
+    ids: dict[str, int] = {}
+    with store.transaction() as s:
+        rb = default_rulebook()
+        pk = sv.install_rulebook(s, rb)
+        sv.add_person(s, "rv-insp", "rv-hh9", "核查员（示例）")
+        sv.add_person(s, "rv-rev", None, "复核员（示例）")
+        for h in ("rv-h1", "rv-h2"):
+            sv.add_person(s, f"{h}-p", f"{h}-hh", None)
+            sv.add_holder(
+                s, h, "household", "jiangkou_t1_rv", "jiangkou_t1", "jiangkou", f"{h}-hh",
+                f"{h}-p", f"{h}（示例）",
+            )  # fmt: skip
+            kinds = (
+                ("unsigned", "fruit_trees", now - dt.timedelta(days=20), None),
+                ("open", "tree_planting", now - dt.timedelta(hours=1), "rv-rev"),
+                ("objected", "courtyard_green", now - dt.timedelta(days=2), "rv-rev"),
+            )
+            got = sv.award_many(
+                s, pk, rb,
+                [
+                    sv.AwardInput(
+                        h, item, str(at.year), "rv-insp", at, "photo/rv.jpg", 27.7, 108.8, at,
+                        "rv-dev", signed, at,
+                    )
+                    for _, item, at, signed in kinds
+                ],
+                "test",
+            )  # fmt: skip
+            ids |= {f"{h}:{k}": e for (k, *_), e in zip(kinds, got, strict=True)}
+            ids[f"{h}:objection"] = sv.object_to(s, ids[f"{h}:objected"], "村民（示例）", "存疑")
+        for name in REVIEW_USERS:
+            accounts.add_user(s, name, PASSWORD, name, None, display_name=f"测试{name}")
+    server = _Server(
+        uvicorn.Config(create_app(store), host="127.0.0.1", port=_free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    base = f"http://127.0.0.1:{server.config.port}"
+    clients = {n: Client(base, *login(base, n)) for n in REVIEW_USERS}
+    yield Review(base, store, clients, ids)
+    for c in clients.values():
+        c.close()
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+def _state(r: Review) -> tuple[int, ...]:
+    """Ledger leaves, entries, sign-offs, objections, rulings, audit rows."""
+    from sqlalchemy import func
+
+    from zhengji.ledger import log
+    from zhengji.store.schema_eco import EcoObjectionRow, EcoRulingRow, EcoSignoffRow
+
+    with r.store.transaction() as s:
+        return (
+            log.size(s),
+            *(
+                int(s.scalar(select(func.count()).select_from(t)) or 0)
+                for t in (EcoEntryRow, EcoSignoffRow, EcoObjectionRow, EcoRulingRow, AuditRow)
+            ),
+        )
+
+
+def test_reviewers_sign_off_record_objections_and_rule(review: Review) -> None:
+    from zhengji.ledger.verify import verify_ledger
+    from zhengji.store.schema_eco import EcoObjectionRow, EcoSignoffRow
+
+    admin, assessor, inspector = (review.clients[n] for n in REVIEW_USERS)
+    ids = review.ids
+    unsigned, open_, objected = (ids[f"rv-h1:{k}"] for k in ("unsigned", "open", "objected"))
+    d = admin.get("/eco/holders/rv-h1.json").json()
+    by_id = {e["id"]: e for e in d["entries"]}
+    assert d["can_review"] is True
+    assert [by_id[unsigned]["can_sign_off"], by_id[unsigned]["can_object"]] == [True, False]
+    assert [by_id[open_]["can_sign_off"], by_id[open_]["can_object"]] == [False, True]
+    assert by_id[objected]["objections"][0]["can_rule"] is True
+    html = inspector.get("/eco/holders/rv-h1", html=True).text  # reads, never acts
+    assert "/signoff" not in html and "/objections" not in html and "/ruling" not in html
+    assert inspector.get("/eco/holders/rv-h1.json").json()["can_review"] is False
+
+    before = _state(review)
+    assert inspector.post(f"/eco/entries/{unsigned}/signoff").status_code == 403
+    assert admin.post(f"/eco/entries/{unsigned}/signoff", csrf=False).status_code == 403
+    assert admin.post("/eco/entries/1999999999/signoff").status_code == 404
+    late = admin.post(
+        f"/eco/entries/{unsigned}/objections", {"raised_by": "村民", "text": "晚了"}, html=True
+    )
+    assert late.status_code == 422 and 'id="review-error"' in late.text
+    assert "not within its objection window" in late.text and "closed on" in late.text
+    assert 'value="晚了"' not in late.text  # the objection form is not offered out of its window
+    no_choice = admin.post(f"/eco/objections/{ids['rv-h1:objection']}/ruling", {"reason": "x"})
+    assert no_choice.status_code == 422 and "choose upheld or rejected" in no_choice.json()["error"]
+    assert _state(review) == before  # nothing written by any refusal, not even an audit row
+
+    ok = admin.post(f"/eco/entries/{unsigned}/signoff")
+    assert ok.status_code == 200, ok.text
+    body = ok.json()
+    assert body["signed_by"] == "web:admin" and body["holder_id"] == "rv-h1"
+    again = admin.post(f"/eco/entries/{unsigned}/signoff", html=True)
+    assert again.status_code == 422 and "already signed off" in again.text
+
+    made = assessor.post(
+        f"/eco/entries/{open_}/objections",
+        {"raised_by": "村民张某", "text": "树苗未成活 <b>x</b>"},
+        html=True,
+    )
+    assert made.status_code == 303
+    assert made.headers["location"] == f"/eco/holders/rv-h1?reviewed=objection#entry-{open_}"
+    shown = assessor.get(made.headers["location"], html=True).text
+    assert 'id="review-notice"' in shown and "树苗未成活 &lt;b&gt;x&lt;/b&gt;" in shown
+
+    ruled = admin.post(
+        f"/eco/objections/{ids['rv-h1:objection']}/ruling",
+        {"decision": "upheld", "reason": "核实属实"},
+    )
+    assert ruled.status_code == 200, ruled.text
+    rev = ruled.json()["reversal_id"]
+    assert rev is not None and ruled.json()["ruled_by"] == "web:admin"
+    after = {e["id"]: e for e in admin.get("/eco/holders/rv-h1.json").json()["entries"]}
+    assert after[objected]["state"] == "reversed" and after[objected]["reversed_by"] == rev
+    assert after[rev]["reverses_id"] == objected and after[rev]["points"] == -4
+    assert after[unsigned]["signed_by"] == "web:admin" and not after[unsigned]["can_sign_off"]
+    assert after[open_]["state"] == "objected"
+
+    with review.store.transaction() as s:
+        sign = s.scalar(select(EcoSignoffRow).where(EcoSignoffRow.entry_id == unsigned))
+        obj = s.scalar(select(EcoObjectionRow).where(EcoObjectionRow.entry_id == open_))
+        audit = s.execute(
+            select(AuditRow.actor, AuditRow.action, AuditRow.target, AuditRow.ledger_seq)
+        ).all()
+        report = verify_ledger(s)
+    assert sign is not None and sign.person_id == "web:admin"
+    assert sign.ledger_index == body["ledger_index"]
+    assert obj is not None and obj.raised_by == "村民张某"
+    mine = {f"entry_id={e}" for e in (unsigned, open_, objected)}  # rv-h2 is the browser's
+    writes = {(a, act, t) for a, act, t, _ in audit if act.startswith("eco_") and t in mine}
+    assert writes == {
+        ("admin", "eco_signoff", f"entry_id={unsigned}"),
+        ("assessor", "eco_objection", f"entry_id={open_}"),
+        ("admin", "eco_ruling", f"entry_id={objected}"),
+    }
+    assert all(seq is not None for *_, seq in audit)  # every audit row is in the ledger too
+    assert report.ok, report.problems
+
+
+def test_pending_lists_what_awaits_in_the_users_scope(
+    world: World, clients: dict[str, Client]
+) -> None:
+    """Read-only on the shared world: the demo leaves some awards unsigned and some objections
+    open; the page lists exactly those of ``views.pending``, a reporter only their county's."""
+    from zhengji.eco.views import pending
+
+    with world.store.transaction() as s:
+        core = pending(s, dt.datetime.now(dt.UTC))
+    every = clients["admin"].get("/eco/pending.json").json()
+    assert every["signoffs_total"] == core["signoffs_total"] > 0
+    assert every["objections_total"] == core["objections_total"] > 0
+    assert [r["entry_id"] for r in every["signoffs"]] == [r["entry_id"] for r in core["signoffs"]][
+        : every["limit"]
+    ]
+    assert {r["objection_id"] for r in every["objections"]} == {
+        r["objection_id"] for r in core["objections"]
+    }
+    assert every["can_review"] is True and every["synthetic"] is True
+    rep = clients["rep_jiangkou"].get("/eco/pending.json").json()
+    assert rep["can_review"] is False
+    mine = [r for r in core["signoffs"] if r["county_id"] == "jiangkou"]
+    assert [r["entry_id"] for r in rep["signoffs"]] == [r["entry_id"] for r in mine]
+    assert {r["county_id"] for r in rep["signoffs"] + rep["objections"]} <= {"jiangkou"}
+    town = clients["admin"].get("/eco/pending.json?unit=jiangkou_t1").json()
+    assert {r["township_id"] for r in town["signoffs"]} <= {"jiangkou_t1"}
+    html = clients["assessor"].get("/eco/pending", html=True).text
+    assert 'id="pending-signoffs"' in html and 'id="pending-objections"' in html
+    first = every["signoffs"][0]
+    assert f'href="/eco/holders/{first["holder_id"]}#entry-{first["entry_id"]}"' in html
+    assert 'href="/eco/pending"' in clients["admin"].get("/eco", html=True).text
+
+
+def test_review_in_the_browser(page: Any, review: Review) -> None:
+    """Through the forms on the holder's page: sign off, record an objection, a refused ruling
+    (blank reason: 422, nothing changed), then an upheld ruling that reverses the award."""
+    from tests.web.conftest import PASSWORD
+
+    ids = review.ids
+    unsigned, open_, objected = (ids[f"rv-h2:{k}"] for k in ("unsigned", "open", "objected"))
+    page.goto(f"{review.base}/login")
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda u: "/login" not in u)
+    page.goto(f"{review.base}/eco/holders/rv-h2")
+    row = page.locator(f"#entry-{unsigned}")
+    assert "待复核" in row.inner_text()
+    row.get_by_role("button", name="复核").click()
+    page.wait_for_url("**reviewed=signoff**")
+    assert page.locator("#review-notice").is_visible()
+    assert "复核 web:admin" in page.locator(f"#entry-{unsigned}").inner_text()
+    shot(page, "eco-07-review-signed")
+
+    row = page.locator(f"#entry-{open_}")
+    row.get_by_text("登记异议", exact=True).first.click()  # opens the <details>
+    row.get_by_label("异议人").fill("村民李某")
+    row.get_by_label("异议内容").fill("现场未见新植树木")
+    row.get_by_role("button", name="登记异议").click()
+    page.wait_for_url("**reviewed=objection**")
+    assert "现场未见新植树木" in page.locator(f"#entry-{open_}").inner_text()
+
+    before = _state(review)
+    row = page.locator(f"#entry-{objected}")
+    row.locator("summary", has_text="裁决").click()
+    row.get_by_label("成立（冲正该记分）").check()
+    row.get_by_label("裁决理由").fill("   ")
+    row.get_by_role("button", name="提交裁决").click()
+    page.wait_for_selector("#review-error")
+    assert "needs a reason" in page.locator("#review-error").inner_text()
+    assert _state(review) == before
+    row = page.locator(f"#entry-{objected}")
+    assert row.get_by_label("成立（冲正该记分）").is_checked()  # the choice is kept
+    shot(page, "eco-08-review-refused")
+    row.get_by_label("裁决理由").fill("核实后不符合条件")
+    row.get_by_role("button", name="提交裁决").click()
+    page.wait_for_url("**reviewed=upheld**")
+    assert "已冲正" in page.locator(f"#entry-{objected}").inner_text()
+    assert page.locator("tr.state-reversal").count() == 1
+    shot(page, "eco-09-review-upheld")
+    expected = "the server responded with a status of 422"  # the refused ruling, above
+    assert [e for e in page.errors if expected not in e] == [], page.errors

@@ -52,13 +52,35 @@ PriceVersion = Annotated[
 ]
 
 
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
 def _as_of(value: str | None) -> dt.datetime:
+    """--as-of DATE: the end of that day, China time (default now)."""
     if not value:
         return dt.datetime.now(dt.UTC)
-    d = dt.date.fromisoformat(value)
-    return dt.datetime(
-        d.year, d.month, d.day, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=8))
-    )
+    from zhengji.errors import DataError
+
+    try:
+        d = dt.date.fromisoformat(value)
+    except ValueError:
+        raise DataError(
+            f"--as-of 日期无效 invalid date '{value}': give a calendar date as YYYY-MM-DD, "
+            "e.g. 2025-06-30"
+        ) from None
+    return dt.datetime(d.year, d.month, d.day, 23, 59, 59, tzinfo=CHINA)
+
+
+def _period_end(period: str) -> dt.datetime:
+    """The end of a scoring year (31 Dec 24:00 China time), or now if that is still to come."""
+    from zhengji.errors import DataError
+
+    if not (len(period) == 4 and period.isascii() and period.isdigit()):
+        raise DataError(
+            f"--period 须为四位数字年份 must be a four-digit year such as 2025, got '{period}'"
+        )
+    end = dt.datetime(int(period) + 1, 1, 1, tzinfo=CHINA)
+    return min(end, dt.datetime.now(dt.UTC))
 
 
 def _rulebook(path: Path | None) -> Rulebook:
@@ -72,9 +94,11 @@ def _rulebook(path: Path | None) -> Rulebook:
 @friendly
 def rulebook_check(file: Annotated[Path, typer.Argument(help="细则 TOML file")]) -> None:
     """检查细则 Validate a rulebook (every problem with file, line and key)."""
-    from zhengji.eco.rulebook import load_rulebook
+    from zhengji.eco.rulebook import format_warning, load_rulebook, rulebook_warnings
 
     rb = load_rulebook(file)
+    for w in rulebook_warnings(rb):
+        console.print(f"[yellow]警告 warning[/] {escape(format_warning(w))}")
     console.print(
         f"细则有效 rulebook valid: {escape(rb.name)} v{escape(rb.version)} — "
         f"{len(rb.dimensions)} 维度 dimensions, {len(rb.items)} 项目 items, "
@@ -211,28 +235,49 @@ def erase_cmd(
 @app.command("score")
 @friendly
 def score(
-    period: Annotated[str, typer.Option(help="考核年度 scoring year")],
-    as_of: AsOf = None,
+    period: Annotated[str, typer.Option(help="考核年度 scoring year (four digits)")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="截至日期 as of (YYYY-MM-DD; default: the end of --period, 31 Dec 24:00 China "
+            "time, or now if the year is not over)"
+        ),
+    ] = None,
     db: Db = None,
     out: Annotated[
         Path | None, typer.Option(help="写出派生指标 write derived observations CSV")
     ] = None,
 ) -> None:
-    """计分 Balances, tiers, benefits; village/township/county aggregates as derived indicators."""
+    """计分 Balances, tiers, benefits; village/township/county aggregates as derived indicators,
+    as of the end of --period (31 Dec 24:00 China time, or now if the year is not over) unless
+    --as-of says otherwise; every holder counts, those without entries in tier 0."""
     from collections import Counter
 
     from zhengji.eco.indicators import account_rows, rows_as_csv
     from zhengji.eco.service import current_rulebook, holder_balances, holder_units
     from zhengji.store import Store
 
-    when = _as_of(as_of)
+    end = _period_end(period)
+    when = _as_of(as_of) if as_of else end
     with Store.open(db) as st, st.transaction() as s:
         _, rb = current_rulebook(s)
         bal = holder_balances(s, rb, when)
         units = holder_units(s)
     rows = account_rows(units, bal, rb, period)
-    tiers = Counter(b.tier for b in bal.values())
-    t = Table(title=f"等级分布 Tiers as of {when:%Y-%m-%d}（账户 holders {len(units)}）")
+    # every holder counts, those without entries in tier 0 with 0 points
+    tiers = Counter(bal[h].tier if h in bal else 0 for h in set(units) | set(bal))
+    if as_of:
+        shown, why = f"{when:%Y-%m-%d %H:%M} (UTC+8)", "--as-of"
+    elif when == dt.datetime(int(period) + 1, 1, 1, tzinfo=CHINA):
+        shown, why = f"{period}-12-31 24:00 (UTC+8)", f"年度之末 the end of period {period}"
+    else:
+        shown = f"{when.astimezone(CHINA):%Y-%m-%d %H:%M} (UTC+8)"
+        why = f"此刻，年度 {period} 未结束 now: period {period} is not over"
+    console.print(
+        f"截至 as of {shown} — {why}"
+        + ("" if as_of else "; 其他日期用 another day: --as-of YYYY-MM-DD")
+    )
+    t = Table(title=f"等级分布 Tiers as of {shown}（账户 holders {sum(tiers.values())}）")
     for c in ("等级 tier", "积分 points", "户数 holders", "授信 credit (元)", "利率 rate %"):
         t.add_column(c)
     from zhengji.eco.rulebook import benefit_for
@@ -294,7 +339,7 @@ def screen_cmd(
     ] = None,
 ) -> None:
     """反作弊 Anti-fraud signals on awards: bursts, shared devices, location clusters, caps."""
-    from zhengji.eco.screen import record_findings, screen
+    from zhengji.eco.screen import record_findings, screen, table_rows
     from zhengji.eco.service import current_rulebook
     from zhengji.store import Store
 
@@ -317,17 +362,8 @@ def screen_cmd(
         "级别 severity",
     ):
         t.add_column(c)
-    for f in found:
-        if f.severity != "info":
-            t.add_row(
-                f.check,
-                f.unit_id,
-                escape(f.indicator_id),
-                f"{f.statistic:.3g}",
-                f"{f.p_value:.2g}",
-                f"{f.q_value:.2g}",
-                f.severity,
-            )
+    for row in table_rows(found):
+        t.add_row(*(escape(c) for c in row))
     console.print(t)
     console.print(
         f"共 {len(found)} 项检验 tests" + (f"; 已记录 recorded as screen #{sid}" if sid else "")
@@ -483,6 +519,16 @@ def _load_gep(
         return gep_inputs(s), used
 
 
+def _warn_left_out(got: dict[tuple[str, str], dict[str, Quantity]]) -> None:
+    """Say which unit-years GEP leaves out (a year not of four digits, GDP without services)."""
+    from zhengji.eco.importer import gep_left_out
+
+    for unit, year, why in gep_left_out(got):
+        err_console.print(
+            f"[yellow]略去 left out[/] {escape(unit)} {escape(year)}: {why}", highlight=False
+        )
+
+
 @gep_app.command("account")
 @friendly
 def gep_account(
@@ -490,7 +536,10 @@ def gep_account(
     prices: PricesFile = None,
     price_table: PriceVersion = None,
     inputs: Annotated[
-        Path | None, typer.Option(help="gep_inputs.csv instead of the database")
+        Path | None,
+        typer.Option(
+            help="输入文件 a gep_inputs.csv file (or a folder holding one) instead of the database"
+        ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="写出明细 write every line (CSV)")] = None,
 ) -> None:
@@ -501,6 +550,9 @@ def gep_account(
 
     got, used = _load_gep(db, inputs, prices, price_table)
     accs, gdp = gep_accounts(got, used.prices)
+    _warn_left_out(got)
+    if not accs:
+        err_console.print("没有GEP输入 no GEP inputs found")
     t = Table(title="生态产品总值 GEP（亿元 100 million yuan）")
     for c in (
         "单位 unit",
@@ -535,12 +587,15 @@ def gep_account(
 @gep_app.command("indicators")
 @friendly
 def gep_indicators(
-    out: Annotated[Path, typer.Option(help="observations CSV (source derived)")],
+    out: Annotated[Path, typer.Option(help="输出文件 observations CSV to write (source derived)")],
     db: Db = None,
     prices: PricesFile = None,
     price_table: PriceVersion = None,
     inputs: Annotated[
-        Path | None, typer.Option(help="gep_inputs.csv instead of the database")
+        Path | None,
+        typer.Option(
+            help="输入文件 a gep_inputs.csv file (or a folder holding one) instead of the database"
+        ),
     ] = None,
 ) -> None:
     """GEP 潜绩指标 GEP level, growth, GEP/GDP and two-way conversion as derived observations."""
@@ -549,6 +604,7 @@ def gep_indicators(
 
     got, used = _load_gep(db, inputs, prices, price_table)
     accs, gdp = gep_accounts(got, used.prices)
+    _warn_left_out(got)
     series: dict[str, dict[str, float]] = {}
     for a in accs:
         series.setdefault(a.unit_id, {})[a.year] = a.total()

@@ -143,6 +143,9 @@ _PRICE_OF = {
     "timber": "timber",
 }
 #: prices a table may leave out (no national default; a table that values the service adds them)
+#: prices of the soil_retention composite (effective_price): dredging per volume of sediment,
+#: N and P per mass of nutrient
+_SOIL_PRICES = {"dredging_cost": "volume", "fertiliser_n": "mass", "fertiliser_p": "mass"}
 _OPTIONAL_PRICES = frozenset(
     {"water_domestic", "water_industrial", "water_agricultural", "hydropower_tariff", "timber"}
 )
@@ -198,7 +201,8 @@ def parse_prices(text: str, source: str = "<prices>") -> PriceTable:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DataError(
-            "价格表不是有效的TOML", [(source, _toml_line(exc), None, str(exc))]
+            "价格表不是有效的TOML the price table is not valid TOML",
+            [(source, _toml_line(exc), None, str(exc))],
         ) from None
     problems: list[tuple[str, int | None, str | None, str]] = []
     prices: dict[str, PriceEntry] = {}
@@ -213,8 +217,9 @@ def parse_prices(text: str, source: str = "<prices>") -> PriceTable:
     for pid, e in dict(raw.get("prices", {})).items():
         where = (source, line_of(f"prices.{pid}"), f"prices.{pid}")
         try:
-            dimension_of(str(e.get("per", "")))
+            dim = dimension_of(str(e.get("per", "")))
             v = _price_value(e)
+            _check_per(pid, dim)
             if not str(e.get("source", "")).strip():
                 raise ValueError("须注明来源 a price needs a source")
             prices[pid] = PriceEntry(v, str(e["per"]), str(e.get("name", pid)), str(e["source"]))
@@ -235,6 +240,25 @@ def parse_prices(text: str, source: str = "<prices>") -> PriceTable:
     if problems:
         raise DataError(f"价格表有误 price table {source} is invalid", problems)
     return PriceTable(str(raw["version"]), prices, params, sources, source)
+
+
+def _dimension_wanted(pid: str) -> tuple[str, list[str]] | None:
+    """The unit dimension price ``pid`` must be per, and the services it values."""
+    if pid in _SOIL_PRICES:
+        return _SOIL_PRICES[pid], ["soil_retention"]
+    valued = [sid for sid, p in _PRICE_OF.items() if p == pid]
+    if not valued:
+        return None  # not a price a service uses: nothing to check against
+    return dimension_of(SERVICES[valued[0]].unit), valued
+
+
+def _check_per(pid: str, dim: str) -> None:
+    want = _dimension_wanted(pid)
+    if want is not None and dim != want[0]:
+        raise ValueError(
+            f"计价单位量纲不对 'per' must be a {want[0]} unit ({', '.join(units_of(want[0]))}): "
+            f"this price values {', '.join(want[1])}; got a {dim} unit"
+        )
 
 
 def _msg(exc: Exception) -> str:
@@ -492,7 +516,11 @@ def effective_price(service: str, prices: PriceTable) -> Price:
         except KeyError as exc:
             raise DataError(f"价格表缺少参数 price table lacks parameter {exc}") from None
         sediment = lam / rho * prices.price("dredging_cost").times(Quantity(1.0, "m³")).value
-        nutrients = n * prices.price("fertiliser_n").value + p * prices.price("fertiliser_p").value
+
+        def per_t(pid: str) -> float:  # 元 per t of nutrient, whatever mass unit was given
+            return prices.price(pid).times(Quantity(1.0, "t")).value
+
+        nutrients = n * per_t("fertiliser_n") + p * per_t("fertiliser_p")
         return Price(sediment + nutrients, "t")
     if service not in _PRICE_OF:
         raise DataError(f"未知服务 unknown GEP service '{service}'; valid: {', '.join(SERVICES)}")
@@ -541,8 +569,23 @@ def account(
             raise DataError(f"未知服务 unknown GEP service '{sid}'; valid: {', '.join(SERVICES)}")
         svc = SERVICES[sid]
         _need(q, dimension_of(svc.unit), f"{svc.name} {svc.name_en}")
-        price = effective_price(sid, prices)
-        lines.append(GepLine(sid, svc.account, q, price, price.times(q).value))
+        price: Price | str = "?"
+        try:
+            price = effective_price(sid, prices)
+            value = price.times(q).value
+        except MethodError as exc:
+            entry = (
+                f"prices.{_PRICE_OF[sid]}"
+                if sid in _PRICE_OF
+                else ", ".join(f"prices.{f}" for f in _SOIL_PRICES)
+            )
+            raise DataError(
+                f"价格单位不对 price table v{prices.version} ({prices.source}), price "
+                f"{entry} ({price}) cannot value {sid} of {unit_id} {year} "
+                f"({q.value:g} {q.unit}): {exc}; give the price per a unit of "
+                f"{dimension_of(svc.unit)} and store the table as a new version"
+            ) from None
+        lines.append(GepLine(sid, svc.account, q, price, value))
     return GepAccount(unit_id, year, tuple(lines), prices.version)
 
 

@@ -64,7 +64,10 @@ def account_rows(
 
 
 def growth(series: Mapping[str, float], year: str) -> float:
-    """Growth (%) of ``year`` over the year before; NaN when the year before is missing."""
+    """Growth (%) of ``year`` over the year before; NaN when the year before is missing or
+    ``year`` is not a four-digit year (rows stored by an older version may hold one)."""
+    if not (len(year) == 4 and year.isascii() and year.isdigit()):
+        return float("nan")
     prev = str(int(year) - 1)
     if prev not in series or not series[prev]:
         return float("nan")

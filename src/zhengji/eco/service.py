@@ -190,6 +190,11 @@ def erase_holder(session: Session, holder_id: str, by: str, reason: str) -> int:
     row = session.get(EcoHolderNameRow, holder_id)
     if row is None:
         raise StoreError(f"没有账户持有人 no holder '{holder_id}'")
+    if row.erased_at is not None:  # a second erasure would be a second, empty ledger record
+        raise StoreError(
+            f"账户持有人 '{holder_id}' 的个人信息已删除 already erased 已删除 "
+            f"({_iso(row.erased_at)}); nothing was changed"
+        )
     if not by.strip() or not reason.strip():
         raise StoreError("须注明经办人和依据 give who erases (--by) and the legal basis (--reason)")
     when = _now()
@@ -389,21 +394,61 @@ def _entry(session: Session, entry_id: int) -> EcoEntryRow:
     return row
 
 
-def sign_off(
-    session: Session, entry_id: int, person_id: str, at: dt.datetime | None = None
-) -> None:
-    """Second sign-off: never the inspector, the beneficiary or their household."""
+def _person(session: Session, person_id: str, role: str) -> EcoPersonRow:
+    """A registered person (sign-offs and rulings name one: the ledger keeps their id)."""
+    p = session.get(EcoPersonRow, person_id) if person_id.strip() else None
+    if p is None:
+        raise DataError(
+            f"没有此人员 no person '{person_id}' ({role}): register them first "
+            "(people.csv of `zhengji eco import`)"
+        )
+    return p
+
+
+def _reversal_of(session: Session, entry_id: int) -> int | None:
+    return session.scalar(select(EcoEntryRow.id).where(EcoEntryRow.reverses_id == entry_id))
+
+
+def _bj(t: dt.datetime) -> str:
+    """A time as people read it on the pages and statements: Beijing (UTC+8)."""
+    return f"{utc(t).astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M} (UTC+8)"
+
+
+def sign_off(session: Session, entry_id: int, person_id: str, at: dt.datetime | None = None) -> int:
+    """Second sign-off: never the inspector, the beneficiary or their household (the database
+    refuses these too; here they get a readable message). Returns its ledger index."""
     e = _entry(session, entry_id)
+    if e.kind != "award":
+        raise DataError(
+            f"分录 #{entry_id} 是冲正，无需复核 entry is a reversal: only awards are signed off"
+        )
+    p = _person(session, person_id, "复核人 reviewer")
     if e.inspector_id == person_id:
         raise DataError(
             "复核人不能是核查人本人 the second sign-off must be by someone other than the inspector"
+        )
+    h = session.get(EcoHolderRow, e.holder_id)
+    if h is not None and (
+        h.person_id == person_id
+        or (h.household_id is not None and p.household_id == h.household_id)
+    ):
+        raise DataError(
+            f"复核人不能是受益人或其家庭成员 '{person_id}' is the beneficiary of #{entry_id} or of "
+            "their household: ask someone else to sign off"
         )
     if (
         session.scalar(select(EcoSignoffRow.id).where(EcoSignoffRow.entry_id == entry_id))
         is not None
     ):
         raise DataError(f"分录 #{entry_id} 已复核 entry already signed off")
+    rev = _reversal_of(session, entry_id)
+    if rev is not None:
+        raise DataError(f"分录 #{entry_id} 已被 #{rev} 冲正 already reversed: nothing to sign off")
     _sign_many(session, [(entry_id, person_id, utc(at or _now()))])
+    leaf = session.scalar(
+        select(EcoSignoffRow.ledger_index).where(EcoSignoffRow.entry_id == entry_id)
+    )
+    return int(leaf or 0)
 
 
 def object_to(
@@ -412,13 +457,29 @@ def object_to(
     """Raise an objection while the award is publicly posted; returns the objection id."""
     e = _entry(session, entry_id)
     when = utc(at or _now())
-    if e.kind != "award" or not utc(e.posted_at) <= when < utc(e.objection_until):
+    if e.kind != "award":
         raise DataError(
-            f"分录 #{entry_id} 不在公示期内 not within its objection window "
-            f"({_iso(e.posted_at)} – {_iso(e.objection_until)})"
+            f"分录 #{entry_id} 是冲正，不在公示期内 entry is a reversal, not within an objection "
+            "window: object to the award itself"
         )
+    start, end = utc(e.posted_at), utc(e.objection_until)
+    if when >= end:
+        raise DataError(
+            f"分录 #{entry_id} 的公示期已于 {_bj(end)} 结束 not within its objection window: it "
+            f"closed on {_bj(end)} ({_iso(end)}); a late complaint goes to the office, which may "
+            "reverse the award (`zhengji eco reverse`)"
+        )
+    if when < start:
+        raise DataError(
+            f"分录 #{entry_id} 尚未公示 not within its objection window: it opens on {_bj(start)}"
+        )
+    if not raised_by.strip():
+        raise DataError("须注明异议人 give who raises the objection (a name or person id)")
     if not text.strip():
         raise DataError("异议须说明理由 an objection needs a text")
+    rev = _reversal_of(session, entry_id)
+    if rev is not None:
+        raise DataError(f"分录 #{entry_id} 已被 #{rev} 冲正 already reversed: nothing to object to")
     oid = _next_id(session, EcoObjectionRow.id)
     rec = {"id": oid, "entry_id": entry_id, "raised_at": when.isoformat()}
     leaf = append(session, "eco_objection", rec)
@@ -495,18 +556,19 @@ def rule_on(
         raise DataError(f"没有此异议 no objection #{objection_id}")
     if session.scalar(select(EcoRulingRow.id).where(EcoRulingRow.objection_id == objection_id)):
         raise DataError(f"异议 #{objection_id} 已处理 already ruled on")
+    _person(session, person_id, "裁决人 who rules")
+    if not reason.strip():
+        raise DataError("裁决须说明理由 a ruling needs a reason")
     when = utc(at or _now())
-    rev = (
-        reverse(
+    rev = None
+    if upheld:  # an award reversed already (another objection, by hand) is not reversed twice
+        rev = _reversal_of(session, obj.entry_id) or reverse(
             session,
             obj.entry_id,
             person_id,
             f"异议成立 objection #{objection_id} upheld: {reason}",
             when,
         )
-        if upheld
-        else None
-    )
     rid = _next_id(session, EcoRulingRow.id)
     rec = {
         "id": rid,

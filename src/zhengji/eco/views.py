@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from zhengji.eco import service as sv
 from zhengji.eco.gep import ACCOUNTS, SERVICES
-from zhengji.eco.importer import gep_accounts, gep_inputs
+from zhengji.eco.importer import gep_accounts, gep_inputs, gep_left_out
 from zhengji.eco.indicators import gep_rows
 from zhengji.eco.pricebook import TableUsed, builtin, list_tables
 from zhengji.eco.rulebook import Rulebook, benefit_for
@@ -59,6 +59,7 @@ __all__ = [
     "holder_row",
     "holders_page",
     "levels",
+    "pending",
     "price_table",
     "price_tables",
     "read_book",
@@ -445,7 +446,12 @@ def gep(
         is not None
     )
     names = unit_names(s)
-    accs, gdp = gep_accounts({k: v for k, v in inputs.items() if can(k[0])}, prices)
+    visible = {k: v for k, v in inputs.items() if can(k[0])}
+    import logging
+
+    for unit, year, why in gep_left_out(visible):  # left out of the page, not a 500 or a zero
+        logging.getLogger(__name__).warning("GEP %s %s left out: %s", unit, year, why)
+    accs, gdp = gep_accounts(visible, prices)
     series: dict[str, dict[str, float]] = defaultdict(dict)
     for a in accs:
         series[a.unit_id][a.year] = a.total()
@@ -554,4 +560,112 @@ def eco_findings(s: Session, can: Callable[[str], bool]) -> dict[str, Any] | Non
             }
             for f in found
         ],
+    }
+
+
+# --- awaiting the office: sign-offs and rulings ---------------------------------------------------
+def pending(
+    s: Session,
+    when: dt.datetime,
+    can: Callable[[str], bool] | None = None,
+    unit: str | None = None,
+    en: bool = False,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """What awaits the office at ``when``: awards without a second sign-off (and not reversed:
+    they never count until signed) and objections without a ruling (the award cannot count
+    while one is open), oldest deadline first; only in villages ``can`` admits (None: all) and
+    under ``unit`` (a county, township or village). ``limit`` caps each list, not the totals."""
+    rb = rulebook(s)
+    items = {i.id: (i.name_en if en else i.name) for i in rb.items} if rb else {}
+    e, h, rev = EcoEntryRow, EcoHolderRow, aliased(EcoEntryRow)
+    chain = (h.village_id, h.township_id, h.county_id)
+    where = (
+        []
+        if not unit
+        else [(h.village_id == unit) | (h.township_id == unit) | (h.county_id == unit)]
+    )
+    unsigned = (
+        select(
+            e.id,
+            e.holder_id,
+            *chain,
+            e.item_id,
+            e.period,
+            e.points,
+            e.inspector_id,
+            e.awarded_at,
+            e.objection_until,
+        )
+        .join(h, h.id == e.holder_id)
+        .outerjoin(EcoSignoffRow, EcoSignoffRow.entry_id == e.id)
+        .where(e.kind == "award", EcoSignoffRow.id.is_(None), *where)
+        .where(~select(rev.id).where(rev.reverses_id == e.id).exists())
+        .order_by(e.objection_until, e.id)
+    )
+    objected = (
+        select(
+            EcoObjectionRow.id,
+            EcoObjectionRow.raised_at,
+            e.id,
+            e.holder_id,
+            *chain,
+            e.item_id,
+            e.period,
+            e.points,
+            e.objection_until,
+            EcoSignoffRow.id,
+        )
+        .join(e, e.id == EcoObjectionRow.entry_id)
+        .join(h, h.id == e.holder_id)
+        .outerjoin(EcoRulingRow, EcoRulingRow.objection_id == EcoObjectionRow.id)
+        .outerjoin(EcoSignoffRow, EcoSignoffRow.entry_id == e.id)
+        .where(EcoRulingRow.id.is_(None), *where)
+        .order_by(EcoObjectionRow.raised_at, EcoObjectionRow.id)
+    )
+    ok = can or (lambda _: True)
+    now = sv.utc(when)
+
+    def unit_of(v: str, t: str, c: str) -> dict[str, str]:
+        return {"village_id": v, "township_id": t, "county_id": c}
+
+    signoffs = [
+        {"entry_id": i, "holder_id": hid}
+        | unit_of(v, t, c)
+        | {
+            "item_id": it,
+            "item": items.get(it, it),
+            "period": per,
+            "points": pts,
+            "inspector_id": insp,
+            "awarded_at": _bj(at),
+            "deadline": _bj(until),
+            "window_open": now < sv.utc(until),
+            "days_waiting": max(0, (now - sv.utc(at)).days),
+        }
+        for i, hid, v, t, c, it, per, pts, insp, at, until in s.execute(unsigned)
+        if ok(v)
+    ]
+    objections = [
+        {"objection_id": o, "raised_at": _bj(raised), "entry_id": i, "holder_id": hid}
+        | unit_of(v, t, c)
+        | {
+            "item_id": it,
+            "item": items.get(it, it),
+            "period": per,
+            "points": pts,
+            "deadline": _bj(until),
+            "signed_off": sid is not None,
+            "days_open": max(0, (now - sv.utc(raised)).days),
+        }
+        for o, raised, i, hid, v, t, c, it, per, pts, until, sid in s.execute(objected)
+        if ok(v)
+    ]
+    return {
+        "as_of": now,
+        "unit": unit or "",
+        "signoffs_total": len(signoffs),
+        "objections_total": len(objections),
+        "signoffs": signoffs[:limit] if limit is not None else signoffs,
+        "objections": objections[:limit] if limit is not None else objections,
     }

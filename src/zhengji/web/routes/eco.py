@@ -14,6 +14,13 @@ county chain in ``eco_holders`` extends it, so a village is inside a reporter's 
 when its township (or county) is. Holder statements carry a name (personal data): every read
 is audited (``read:eco_holder``, ``read:eco_statement``). Storing a GEP price table from the page
 (``POST /eco/gep/prices``) is the office admin's alone: it changes every GEP figure.
+
+Review (docs/eco.md, "Sign-off, objections and rulings"): the office's writers (admin,
+assessor) give a late second sign-off, record a citizen's objection inside its window and rule
+on open objections from the holder's page (``POST /eco/entries/{id}/signoff``,
+``…/objections``, ``POST /eco/objections/{id}/ruling``), each through
+:mod:`zhengji.eco.service` (ledgered) with its audit row in one transaction; ``/eco/pending``
+lists what awaits them. Inspectors (纪检/审计) and reporters read only.
 """
 
 from __future__ import annotations
@@ -27,30 +34,54 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from zhengji.eco import pricebook
+from zhengji.eco import service as sv
 from zhengji.eco import views as vw
 from zhengji.eco.gep import ACCOUNTS
 from zhengji.eco.rulebook import Rulebook
 from zhengji.eco.statement import DEMO_PREFIX, build_statement, render_html, render_pdf
 from zhengji.eco.views import eco_findings
 from zhengji.errors import DataError, PermissionDenied
-from zhengji.store.schema_eco import EcoHolderRow
+from zhengji.store.schema_eco import EcoEntryRow, EcoHolderRow, EcoObjectionRow
 from zhengji.web import audit as audit_log
-from zhengji.web.deps import Ctx, OptText, PathText, require, require_write, wants_html
+from zhengji.web.deps import (
+    Ctx,
+    OptText,
+    PathId,
+    PathText,
+    require,
+    require_write,
+    wants_html,
+)
 from zhengji.web.pages import nav, page, render
-from zhengji.web.roles import STAFF, Role, subtree
+from zhengji.web.roles import STAFF, WRITERS, Role, subtree
 from zhengji.web.routes.reports import DOC_CSP
 from zhengji.web.services import NotFoundError
 
-__all__ = ["ECO_ROLES", "MAX_PRICE_BYTES", "PAGE_SIZE", "PRICE_KEEPERS", "eco_findings", "router"]
+__all__ = [
+    "ECO_ROLES",
+    "MAX_PRICE_BYTES",
+    "PAGE_SIZE",
+    "PRICE_KEEPERS",
+    "REVIEWERS",
+    "eco_findings",
+    "reviewer_id",
+    "router",
+]
 
 router = APIRouter()
 #: The office's accounts; a reporter is scoped to their unit (organisation, centre, … get 403).
 ECO_ROLES = STAFF
 #: May store a GEP price table: it becomes the table in force for every GEP figure.
 PRICE_KEEPERS = frozenset({Role.admin})
+#: May sign off awards, record objections for citizens and rule on them (the office's writers).
+REVIEWERS = WRITERS
+#: Rows of each list on ``/eco/pending`` (the totals are always given).
+PENDING_ROWS = 500
 #: A price table is a few KB; anything much larger is not one.
 MAX_PRICE_BYTES = 256 * 1024
 PAGE_SIZE = 50
@@ -256,21 +287,52 @@ def _rulebook_or_404(rb: Rulebook | None) -> Rulebook:
 
 @page(router, "/eco/holders/{holder_id}", "eco_holder.html", audit="read:eco_holder")
 def eco_holder(
-    holder_id: PathText, ctx: Annotated[Ctx, require(ECO_ROLES)], as_of: AsOf = None
+    holder_id: PathText,
+    ctx: Annotated[Ctx, require(ECO_ROLES)],
+    as_of: AsOf = None,
+    reviewed: OptText = None,
 ) -> dict[str, Any]:
     """The 生态存折: balance, tier, benefit, points by dimension and every entry with its
-    evidence, inspector, sign-off, objection window and objections."""
+    evidence, inspector, sign-off, objection window and objections; for the office's
+    reviewers, what they may do now (sign off, record an objection, rule)."""
     _holder(ctx, holder_id)
     with ctx.store.transaction() as s:
         rb = _rulebook_or_404(vw.rulebook(s))
         d = vw.holder_account(s, holder_id, rb, vw.end_of_day(as_of), ctx.lang == "en")
     query = _keep(as_of)
     link = f"/eco/holders/{quote(holder_id, safe='')}/statement"
-    return d | {
+    return _reviewable(ctx, d) | {
         "keep": query,
         "statement_pdf": f"{link}.pdf{query}",
         "statement_html": f"{link}.html{query}",
+        "reviewed": _REVIEWED.get(reviewed or ""),
+        "review": None,
     }
+
+
+def _reviewable(ctx: Ctx, d: dict[str, Any]) -> dict[str, Any]:
+    """Mark what a reviewer may do now (not at ``as_of``): sign off an award without one that
+    was not reversed, record an objection inside its window, rule on an open objection."""
+    can = ctx.user.role in REVIEWERS
+    now = dt.datetime.now(dt.UTC)
+    for e in d["entries"]:
+        live = can and e["kind"] == "award" and not e.get("reversed_by")
+        e["can_sign_off"] = live and not e.get("signed_by")
+        e["can_object"] = live and now < e["objection_until"]
+        for o in e.get("objections", []):
+            o["can_rule"] = can and not o["ruled"]
+    return d | {"can_review": can}
+
+
+_REVIEWED = {
+    "signoff": ("已复核，已记入存证账本。", "Signed off and committed to the ledger."),
+    "objection": (
+        "异议已登记：裁决前该记分不计入。",
+        "Objection recorded: the award does not count until it is ruled on.",
+    ),
+    "upheld": ("异议成立：该记分已冲正（新分录）。", "Objection upheld: the award was reversed."),
+    "rejected": ("异议不成立：该记分照常计入。", "Objection rejected: the award counts."),
+}
 
 
 _TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
@@ -456,3 +518,144 @@ def eco_gep_prices(
     query = {"prices": info.version} if len(info.version) <= 200 else {}
     query["stored"] = "new" if done.created else "same"
     return RedirectResponse(f"/eco/gep?{urlencode(query)}", status_code=303)
+
+
+# --- review: sign-off, objections, rulings ------------------------------------------------------
+def reviewer_id(ctx: Ctx) -> str:
+    """The eco person a signed-in reviewer acts as, ``web:<username>``: sign-offs and rulings
+    name a person of ``eco_people`` (the ledger keeps the id); the audit row names the account."""
+    return f"web:{ctx.user.username}"
+
+
+def _entry_holder(ctx: Ctx, entry_id: int) -> str:
+    """The holder of an entry this user may see (404 if unknown, 403 outside the scope)."""
+    with ctx.store.transaction() as s:
+        hid = s.scalar(select(EcoEntryRow.holder_id).where(EcoEntryRow.id == entry_id))
+    if hid is None:
+        raise NotFoundError(f"没有此分录 no entry #{entry_id}")
+    _holder(ctx, hid)
+    return str(hid)
+
+
+Act = Callable[[Session, str], tuple[dict[str, Any], str]]
+
+
+def _review(
+    ctx: Ctx,
+    request: Request,
+    holder_id: str,
+    entry_id: int,
+    action: str,
+    form: dict[str, Any],
+    act: Act,
+) -> Response:
+    """Run one review step through the service with its audit row, in one transaction (the
+    reviewer is registered as an eco person on first use, in the same transaction). Refused:
+    nothing is written; the holder's page again with the message (422), or the JSON error."""
+    try:
+        with ctx.store.transaction() as s:
+            pid = reviewer_id(ctx)
+            sv.add_person(s, pid, None, None)
+            result, done = act(s, pid)
+            audit_log.record(
+                s, ctx.user, f"eco_{action}", f"entry_id={entry_id}", ctx.client, result
+            )
+    except DataError as exc:
+        message = str(exc).split("\n")[0]
+        if not wants_html(request):
+            return JSONResponse({"error": message, "status": 422}, status_code=422)
+        data = eco_holder(holder_id=holder_id, ctx=ctx)
+        data["review"] = {"action": action, "entry_id": entry_id, "message": message} | form
+        return render(ctx, "eco_holder.html", data, status=422)
+    if not wants_html(request):
+        body = result | {"holder_id": holder_id, "message": ctx.tr(*_REVIEWED[done])}
+        return JSONResponse(body)
+    where = f"/eco/holders/{quote(holder_id, safe='')}?reviewed={done}#entry-{entry_id}"
+    return RedirectResponse(where, status_code=303)
+
+
+@router.post("/eco/entries/{entry_id}/signoff", include_in_schema=False)
+def eco_signoff(
+    entry_id: PathId, ctx: Annotated[Ctx, require_write(REVIEWERS)], request: Request
+) -> Response:
+    """The second sign-off of an award, by the signed-in reviewer (``service.sign_off``:
+    never the inspector, the beneficiary or their household; ledgered, audited)."""
+    holder_id = _entry_holder(ctx, entry_id)
+
+    def act(s: Session, pid: str) -> tuple[dict[str, Any], str]:
+        leaf = sv.sign_off(s, entry_id, pid)
+        return {"entry_id": entry_id, "signed_by": pid, "ledger_index": leaf}, "signoff"
+
+    return _review(ctx, request, holder_id, entry_id, "signoff", {}, act)
+
+
+@router.post("/eco/entries/{entry_id}/objections", include_in_schema=False)
+def eco_object(
+    entry_id: PathId,
+    ctx: Annotated[Ctx, require_write(REVIEWERS)],
+    request: Request,
+    raised_by: Annotated[str, Form(max_length=200)] = "",
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Record a citizen's objection to an award, only inside its objection window
+    (``service.object_to``; ledgered, audited: the account that recorded it is in the audit)."""
+    holder_id = _entry_holder(ctx, entry_id)
+    form = {"raised_by": raised_by, "text": text}
+
+    def act(s: Session, _pid: str) -> tuple[dict[str, Any], str]:
+        oid = sv.object_to(s, entry_id, raised_by.strip(), text.strip())
+        return {"entry_id": entry_id, "objection_id": oid}, "objection"
+
+    return _review(ctx, request, holder_id, entry_id, "objection", form, act)
+
+
+@router.post("/eco/objections/{objection_id}/ruling", include_in_schema=False)
+def eco_rule(
+    objection_id: PathId,
+    ctx: Annotated[Ctx, require_write(REVIEWERS)],
+    request: Request,
+    decision: Annotated[str, Form(max_length=16)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Rule on an open objection (``service.rule_on``): upheld reverses the award as a new
+    entry, rejected lets it count; ledgered, audited."""
+    with ctx.store.transaction() as s:
+        entry_id = s.scalar(
+            select(EcoObjectionRow.entry_id).where(EcoObjectionRow.id == objection_id)
+        )
+    if entry_id is None:
+        raise NotFoundError(f"没有此异议 no objection #{objection_id}")
+    holder_id = _entry_holder(ctx, entry_id)
+    form = {"objection_id": objection_id, "decision": decision, "reason": reason}
+
+    def act(s: Session, pid: str) -> tuple[dict[str, Any], str]:
+        if decision not in ("upheld", "rejected"):
+            raise DataError("请选择异议成立或不成立 choose upheld or rejected")
+        upheld = decision == "upheld"
+        rev = sv.rule_on(s, objection_id, upheld, pid, reason.strip())
+        body = {"objection_id": objection_id, "entry_id": entry_id, "upheld": upheld}
+        return body | {"reversal_id": rev, "ruled_by": pid}, decision
+
+    return _review(ctx, request, holder_id, entry_id, "ruling", form, act)
+
+
+@page(router, "/eco/pending", "eco_pending.html", audit="read:eco_pending")
+def eco_pending(ctx: Annotated[Ctx, require(ECO_ROLES)], unit: OptText = None) -> dict[str, Any]:
+    """Awards awaiting a second sign-off and objections awaiting a ruling in this user's scope
+    (``?unit=`` a county, township or village), oldest first, with each award's objection
+    window end; links to the holder's page, where reviewers act."""
+    book = _book(ctx, None, balances=False)
+    can = _visible(book, ctx)
+    if unit and not can(unit):
+        raise _refuse(ctx, unit)
+    with ctx.store.transaction() as s:
+        got = vw.pending(s, book.as_of, can, unit or None, ctx.lang == "en", PENDING_ROWS)
+    rows = got["signoffs"] + got["objections"]
+    return got | {
+        "limit": PENDING_ROWS,
+        "can_review": ctx.user.role in REVIEWERS,
+        "synthetic": _synthetic(r["holder_id"] for r in rows),
+        "unit_names": {
+            u: book.names.get(u, u) for r in rows for u in (r["village_id"], r["county_id"])
+        },
+    }
