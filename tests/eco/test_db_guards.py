@@ -1,16 +1,27 @@
 """The database itself refuses what the rules forbid: raw SQL, bypassing zhengji's code, on
-SQLite and PostgreSQL (migration 0008's triggers and constraints)."""
+SQLite and PostgreSQL (migration 0008's triggers and constraints, 0014's guards without NULL
+holes: foreign keys off, free-text periods)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from alembic import command
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from zhengji.cli import app
 from zhengji.eco import service as sv
+from zhengji.eco.rulebook import default_rulebook
 from zhengji.errors import StoreError
+from zhengji.ledger.verify import verify_ledger
+from zhengji.store.db import alembic_config, make_engine, migrate
 
 from .conftest import T0, World, award_input
 
@@ -27,10 +38,9 @@ def _accounts(w: World) -> dict[str, int]:
     return {(h if k == "holder" else "programme"): i for i, k, h, _ in rows}
 
 
-def _raw(w: World, **over: Any) -> None:
-    acc = _accounts(w)
+def _values(rb_pk: int, acc: dict[str, int], **over: Any) -> dict[str, Any]:
     vals: dict[str, Any] = {
-        "kind": "award", "rulebook_pk": w.rb_pk, "item_id": "fruit_trees", "period": "2025",
+        "kind": "award", "rulebook_pk": rb_pk, "item_id": "fruit_trees", "period": "2025",
         "holder_id": "H1", "debit_account": acc["programme"], "credit_account": acc["H1"],
         "points": 10, "inspector_id": "i1", "photo_ref": "p.jpg", "lat": 27.7, "lon": 108.8,
         "evidence_at": T0, "awarded_at": T0, "valid_until": T0 + dt.timedelta(days=365),
@@ -38,9 +48,15 @@ def _raw(w: World, **over: Any) -> None:
         "recorded_by": "raw", "recorded_at": T0,
     }  # fmt: skip
     vals.update(over)
-    sql = f"INSERT INTO eco_entries ({', '.join(COLS)}) VALUES ({', '.join(':' + c for c in COLS)})"
+    return vals
+
+
+INSERT = f"INSERT INTO eco_entries ({', '.join(COLS)}) VALUES ({', '.join(':' + c for c in COLS)})"
+
+
+def _raw(w: World, **over: Any) -> None:
     with w.store.transaction() as s:
-        s.execute(text(sql), vals)
+        s.execute(text(INSERT), _values(w.rb_pk, _accounts(w), **over))
 
 
 def _refused(w: World, match: str, **over: Any) -> None:
@@ -168,3 +184,139 @@ def test_balances_always_balance(world: World) -> None:
     assert sum(b for _, b, _ in rows) == 0
     holders = [b for _, b, k in rows if k == "holder"]
     assert all(b >= 0 for b in holders) and sorted(holders) == [0, 20]
+
+
+# --- migration 0014: no NULL holes, four-digit periods, nothing around the ledger ---------------
+SIGN = "INSERT INTO eco_signoffs (entry_id, person_id, signed_at) VALUES (:e, :p, :t)"
+NOT_A_YEAR = ("2025年", "FY2025", "2025 ", " 2025", "2025\n", "２０２５", "25", "20250", "")
+
+
+def test_period_is_a_year_of_four_digits(world: World) -> None:
+    """Caps count per exact period text: '2025 ' or '2025年' would have caps of their own."""
+    for _ in range(4):  # fruit_trees: 10 points, cap 40 a year: 2025 is full
+        _raw(world)
+    _refused(world, "item cap")
+    for period in NOT_A_YEAR:
+        _refused(world, "four digits", period=period)
+    _raw(world, period="2026")  # the control: another year is accepted
+
+
+def test_guards_do_not_rely_on_foreign_keys(world: World, eco_url: str) -> None:
+    """The sqlite3 shell connects with foreign keys off: the triggers refuse by themselves what
+    the foreign keys would (made-up item worth 400, ghost inspector, ghost sign-off)."""
+    with world.store.transaction() as s:
+        eid = sv.award(s, world.rb_pk, world.rb, award_input(signed_by=None), "t")
+    acc = _accounts(world)
+    shell = create_engine(eco_url)  # no PRAGMA foreign_keys=ON: SQLite's default, off
+
+    def refused(match: str, sql: str, params: dict[str, Any]) -> None:
+        with pytest.raises(DBAPIError, match=match), shell.begin() as conn:
+            if shell.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+            conn.execute(text(sql), params)
+
+    try:
+        refused(
+            "unknown rulebook item", INSERT, _values(world.rb_pk, acc, item_id="bogus", points=400)
+        )
+        refused("unknown rulebook item", INSERT, _values(999, acc))
+        refused(
+            "inspector is not in eco_people",
+            INSERT,
+            _values(world.rb_pk, acc, inspector_id="ghost-inspector"),
+        )
+        refused("unknown holder", INSERT, _values(world.rb_pk, acc, holder_id="ghost-holder"))
+        refused("programme account", INSERT, _values(world.rb_pk, acc, debit_account=999))
+        refused("sign-off person is not in eco_people", SIGN, {"e": eid, "p": "ghost2", "t": T0})
+        refused("existing award", SIGN, {"e": 999, "p": "r1", "t": T0})
+        with shell.begin() as conn:  # the controls: well-formed rows pass on this connection
+            conn.execute(text(INSERT), _values(world.rb_pk, acc))
+            conn.execute(text(SIGN), {"e": eid, "p": "r1", "t": T0})
+    finally:
+        shell.dispose()
+    with world.store.transaction() as s:
+        assert s.scalar(text("SELECT COUNT(*) FROM eco_entries")) == 2
+        assert s.scalar(text("SELECT COUNT(*) FROM eco_signoffs")) == 1
+
+
+def _guard_sources(engine: Engine) -> list[tuple[str, str]]:
+    sql = (
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'eco%guard%'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT t.tgname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+        "WHERE t.tgname LIKE 'eco%guard%'"
+    )
+    with engine.connect() as conn:
+        return sorted((str(n), str(src)) for n, src in conn.execute(text(sql)))
+
+
+def test_upgrade_keeps_bad_rows_and_downgrade_restores_0008(
+    eco_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(eco_url)
+    try:
+        migrate(engine, "0013")
+        old = _guard_sources(engine)
+        assert [n for n, _ in old] == (
+            ["eco_entries_guard_award", "eco_entries_guard_reversal", "eco_signoffs_guard_all"]
+            if engine.dialect.name == "sqlite"
+            else ["eco_entries_guard", "eco_signoffs_guard"]
+        )
+        with Session(engine) as s, s.begin():
+            pk = sv.install_rulebook(s, default_rulebook())
+            sv.add_person(s, "i1", None, None)
+            sv.add_holder(s, "H1", "enterprise", "v", "t", "c")
+            acc = {(h or "programme"): i for i, h in s.execute(
+                text("SELECT id, holder_id FROM eco_accounts"))}  # fmt: skip
+        with engine.begin() as conn:  # accepted before 0014: a row the upgrade must survive
+            conn.execute(text(INSERT), _values(pk, acc, period="2025年"))
+        with caplog.at_level(logging.WARNING):
+            migrate(engine)
+        assert "1 entries have a period that is not four digits" in caplog.text
+        assert _guard_sources(engine) != old
+        with pytest.raises(DBAPIError, match="four digits"), engine.begin() as conn:
+            conn.execute(text(INSERT), _values(pk, acc, period="2026年"))
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0013")
+        assert _guard_sources(engine) == old  # 0008's guards exactly
+        with engine.begin() as conn:
+            conn.execute(text(INSERT), _values(pk, acc, period="2027年"))
+        migrate(engine)  # and up again over two bad rows
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT COUNT(*) FROM eco_entries")) == 2
+    finally:
+        engine.dispose()
+
+
+def test_ledger_verify_reports_rows_written_around_the_ledger(world: World, eco_url: str) -> None:
+    """Loaders only yield rows with a leaf index: a raw row without one was invisible and
+    ``zhengji ledger verify`` said OK. Every eco table written only through the ledger now
+    reports such rows; a rogue price table row is still caught by its leaf's kind."""
+    with world.store.transaction() as s:
+        eid = sv.award(s, world.rb_pk, world.rb, award_input(signed_by=None), "t")
+        assert verify_ledger(s).ok
+    with world.store.transaction() as s:  # entry 2 (the service gives ids: no sequence on PG)
+        s.execute(text(INSERT.replace("(kind,", "(id, kind,").replace("(:kind,", "(2, :kind,")),
+                  _values(world.rb_pk, _accounts(world)))  # fmt: skip
+        s.execute(text(SIGN), {"e": eid, "p": "r1", "t": T0})
+        s.execute(
+            text("INSERT INTO eco_objections (entry_id, raised_by, text, raised_at) "
+                 "VALUES (:e, '村民', '异议', :t)"), {"e": eid, "t": T0})  # fmt: skip
+        s.execute(
+            text("INSERT INTO eco_objection_rulings (objection_id, upheld, person_id, reason, "
+                 "ruled_at) VALUES (1, :f, 'r1', '不成立', :t)"), {"f": False, "t": T0})  # fmt: skip
+        s.execute(
+            text("INSERT INTO eco_gep_price_tables (version, sha256, toml, source_name, "
+                 "imported_at, imported_by, note, ledger_index) VALUES ('9.9', :h, 'x', 'x.toml', "
+                 ":t, 'raw', '', 0)"), {"h": "0" * 64, "t": T0})  # fmt: skip
+        report = verify_ledger(s)
+    problems = "\n".join(str(p) for p in report.problems)
+    for table, key in (("eco_entries", 2), ("eco_signoffs", 1), ("eco_objections", 1),
+                       ("eco_objection_rulings", 1)):  # fmt: skip
+        assert f"table {table} has 1 row(s) with no ledger index (id {key})" in problems
+    assert "a eco_gep_prices record points at entry 0" in problems
+    assert report.problem_count == 5
+    r = CliRunner().invoke(app, ["ledger", "verify", "--db", eco_url])
+    assert r.exit_code == 1 and "eco_objection_rulings has 1 row(s)" in r.output, r.output

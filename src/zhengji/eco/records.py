@@ -2,7 +2,9 @@
 
 ``zhengji ledger verify`` recomputes each leaf from these (see :mod:`zhengji.ledger.records`);
 an altered entry, sign-off, objection, ruling or stored GEP price table then no longer matches
-its leaf.
+its leaf. Every entry, sign-off, objection and ruling is ledgered by its writer
+(``zhengji.eco.service``), so their tables are declared fully ledgered: a row without a leaf
+index was inserted around the ledger and verification reports it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from zhengji.eco import pricebook
 from zhengji.eco.service import entry_record, utc
-from zhengji.ledger.records import register_records
+from zhengji.ledger.records import register_ledgered_table, register_records
 from zhengji.store.schema_eco import (
     EcoEntryRow,
     EcoGepPriceTableRow,
@@ -116,3 +118,6 @@ def register() -> None:
     register_records("eco_objection", _objections)
     register_records("eco_ruling", _rulings)
     register_records(pricebook.KIND, _price_tables)
+    # eco_gep_price_tables.ledger_index is NOT NULL already: the database refuses such rows
+    for table in ("eco_entries", "eco_signoffs", "eco_objections", "eco_objection_rulings"):
+        register_ledgered_table(table)

@@ -8,11 +8,17 @@ then recomputes each leaf from its record. Typical loader: rows carry the ``Entr
 
 Provider modules listed in :data:`PROVIDERS` are imported (if installed) before verifying, so
 their ``register_records`` calls have run.
+
+A loader only sees rows that point at a leaf, so a row inserted behind the code's back with no
+leaf index would pass unseen. A domain whose writer commits *every* row of a table to the
+ledger declares it with :func:`register_ledgered_table`; verification then reports each row of
+that table whose leaf index is NULL.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -21,8 +27,10 @@ from sqlalchemy.orm import Session
 __all__ = [
     "PROVIDERS",
     "RecordLoader",
+    "ledgered_tables",
     "load_providers",
     "loaders",
+    "register_ledgered_table",
     "register_records",
     "unregister_records",
 ]
@@ -40,6 +48,8 @@ PROVIDERS: tuple[str, ...] = (
 """Modules that register loaders when imported (missing ones are skipped)."""
 
 _LOADERS: dict[str, dict[str, RecordLoader]] = {}
+_LEDGERED: dict[str, tuple[str, str]] = {}
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def register_records(kind: str, loader: RecordLoader, *, source: str | None = None) -> None:
@@ -76,6 +86,21 @@ def loaders() -> dict[str, RecordLoader]:
         if parts:
             out[kind] = parts[0] if len(parts) == 1 else _chain(parts)
     return out
+
+
+def register_ledgered_table(table: str, column: str = "ledger_index", key: str = "id") -> None:
+    """Declare that every row of ``table`` carries its leaf index in ``column`` (rows named by
+    ``key`` in reports). Only for tables whose writer ledgers each row, always: a NULL there
+    means the row was written around the ledger."""
+    for name in (table, column, key):
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"not a plain SQL name: {name!r}")
+    _LEDGERED[table] = (column, key)
+
+
+def ledgered_tables() -> dict[str, tuple[str, str]]:
+    """Table → (leaf index column, key column) of every table declared fully ledgered."""
+    return dict(_LEDGERED)
 
 
 def load_providers() -> None:

@@ -11,7 +11,8 @@ What is recomputed:
    checked in step 1 (none missing, none extra), so a change is pinned to the lowest node;
 4. every checkpoint: origin, size ≤ n, root = recomputed root at that size, the row's copy of
    size and root, its signatures (at least one trusted log key, no failing known key), and
-   consistency of each checkpoint with the next (RFC 9162 §2.1.4 proof, verified).
+   consistency of each checkpoint with the next (RFC 9162 §2.1.4 proof, verified);
+5. (database only) no row of a table declared fully ledgered lacks its leaf index.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from zhengji.errors import DataError
@@ -37,7 +39,7 @@ from zhengji.ledger.merkle import (
     perfect_subtrees,
     verify_consistency,
 )
-from zhengji.ledger.records import RecordLoader, load_providers, loaders
+from zhengji.ledger.records import RecordLoader, ledgered_tables, load_providers, loaders
 from zhengji.store.schema_ledger import LedgerMetaRow
 
 __all__ = ["MAX_PROBLEMS", "Problem", "Report", "verify_ledger", "verify_log"]
@@ -397,12 +399,15 @@ def verify_ledger(
     trusted: Sequence[notes.Verifier] | None = None,
     *,
     record_loaders: Mapping[str, RecordLoader] | None = None,
+    ledgered: Mapping[str, tuple[str, str]] | None = None,
 ) -> Report:
     """Verify the ledger in the database.
 
     Without ``trusted`` keys, the public keys stored in the database are used (the report says
     so: bring your own copy for a real audit). ``record_loaders`` defaults to every registered
     loader (provider modules imported first); a loader that fails is reported as a problem.
+    ``ledgered`` (table → (leaf index column, key column)) defaults to every table declared
+    with ``register_ledgered_table``; each row of them without a leaf index is a problem.
     """
     meta_row = session.get(LedgerMetaRow, 1)
     meta = info(session)
@@ -441,4 +446,37 @@ def verify_ledger(
         )
     if meta_row is None and report.size:
         report.add(None, "账本参数行缺失", "the ledger_meta row is missing")
+    if ledgered is None:
+        load_providers()
+        ledgered = ledgered_tables()
+    for table, (column, key) in sorted(ledgered.items()):
+        try:
+            with session.begin_nested() if pg else contextlib.nullcontext():
+                _unledgered(session, report, table, column, key)
+        except Exception as exc:  # same as a failing loader: say so, do not hide the rest
+            report.add(
+                None,
+                f"无法检查表 {table} 是否全部记入账本",
+                f"could not check that every row of {table} is ledgered: "
+                f"{type(exc).__name__}: {exc}",
+            )
     return report
+
+
+def _unledgered(session: Session, report: Report, table: str, column: str, key: str) -> None:
+    """Rows of a fully ledgered table with no leaf index: inserted around the ledger, so no
+    loader yields them and step 2 cannot see them."""
+    where = f"FROM {table} WHERE {column} IS NULL"
+    n = session.scalar(text(f"SELECT COUNT(*) {where}")) or 0
+    if not n:
+        return
+    keys = ", ".join(
+        str(k) for k in session.scalars(text(f"SELECT {key} {where} ORDER BY {key} LIMIT 10"))
+    )
+    more = "…" if n > 10 else ""
+    report.add(
+        None,
+        f"表 {table} 有 {n} 行未记入账本（{key} {keys}{more}），绕过了账本写入",
+        f"table {table} has {n} row(s) with no ledger index ({key} {keys}{more}): written "
+        "around the ledger, so verification cannot check them",
+    )

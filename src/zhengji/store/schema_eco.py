@@ -1,7 +1,9 @@
 """ORM tables of ecological accounts (issue 8): holders, rulebooks, double-entry point entries.
 
 Migration 0008 creates these (and the database guards described in ``docs/eco.md``), 0013 the
-price tables.
+price tables; 0014 makes the guards independent of foreign keys (no NULL comparisons with a
+missing item, holder, inspector or sign-off person) and refuses a ``period`` that is not four
+digits (triggers, not columns: nothing below changes).
 
 * ``eco_people`` and ``eco_holder_names`` — personal data (PIPL), the only tables that are not
   append-only: erasing blanks the name; entries and the ledger keep only ids.
