@@ -1,6 +1,7 @@
 """One synthetic store (示例数据（模拟）) for the analytics tests: the demo world's county and
 township bundles, a correction import, 2,000 citizen requests with their events and a survey,
-and the eco demo's accounts (2 holders per village: 400 holders, ~900 awards). Built once per
+and the eco demo's accounts (2 holders per village: 400 holders, ~900 awards; its unsigned awards
+signed off, and its open objections rejected, late: ``ECO_LATE``). Built once per
 test process on SQLite, and once on PostgreSQL when a server is available; the Parquet export
 of the SQLite store feeds DuckDB-over-Parquet and Spark."""
 
@@ -17,7 +18,7 @@ from typing import Any
 
 import ibis
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from zhengji import analytics as an
@@ -27,9 +28,11 @@ from zhengji.bundle.model import ObservationRow
 from zhengji.demo import build_world
 from zhengji.demo import eco as demo_eco
 from zhengji.demo import voice as demo_voice
+from zhengji.eco import service as sv
 from zhengji.eco.rulebook import Rulebook, default_rulebook
 from zhengji.store import Store
 from zhengji.store.bulk import export_parquet
+from zhengji.store.schema_eco import EcoEntryRow, EcoObjectionRow, EcoRulingRow, EcoSignoffRow
 
 PG_ENV = "ZHENGJI_TEST_POSTGRES_URL"
 #: Deprecation warnings raised inside ibis 12 against the pinned DuckDB 1.5 and pandas 3
@@ -44,6 +47,8 @@ IGNORE_IBIS_WARNINGS = [pytest.mark.filterwarnings(w) for w in IBIS_WARNINGS]
 AS_OF = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
 #: Mid-way through the eco demo's year of awards: some counted, some pending, some future.
 ECO_AS_OF = dt.datetime(2025, 7, 1, 4, tzinfo=dt.UTC)
+#: When the late sign-offs and rulings of :func:`_late_records` are recorded (after ECO_AS_OF).
+ECO_LATE = dt.datetime(2025, 9, 1, 2, tzinfo=dt.UTC)
 ECO_HOLDERS_PER_VILLAGE = 2
 
 
@@ -52,6 +57,7 @@ class Demo:
     url: str
     bundles: tuple[Bundle, ...]
     first_import_id: int  # the counties' import, before any correction
+    late: tuple[int, ...] = ()  # eco awards signed off or cleared only at ECO_LATE
 
 
 def _corrected(b: Bundle) -> Bundle:
@@ -73,7 +79,43 @@ def _populate(url: str, world: Path) -> Demo:
         st.import_bundle(_corrected(counties))
         demo_voice.populate(st, n_requests=2000)
         demo_eco.populate(st, holders_per_village=ECO_HOLDERS_PER_VILLAGE)
-    return Demo(url, (counties, townships), first)
+        late = _late_records(st)
+    return Demo(url, (counties, townships), first, late)
+
+
+def _late_records(st: Store) -> tuple[int, ...]:
+    """Sign off the demo's unsigned awards, and reject its open objections, at ECO_LATE: awards
+    whose window closed before ECO_AS_OF, so they count at ECO_AS_OF only if a sign-off or
+    ruling recorded later were (wrongly) taken into account."""
+    e, o, r = EcoEntryRow, EcoObjectionRow, EcoRulingRow
+    before = ECO_AS_OF - dt.timedelta(days=10)
+    with st.transaction() as s:
+        signed = set(s.scalars(select(EcoSignoffRow.entry_id)))
+        reversed_ = set(s.scalars(select(e.reverses_id).where(e.reverses_id.is_not(None))))
+        awards = {
+            i: insp
+            for i, insp in s.execute(
+                select(e.id, e.inspector_id).where(e.kind == "award", e.awarded_at < before)
+            )
+            if i not in reversed_
+        }
+        unsigned = sorted(i for i in awards if i not in signed)
+        for i in unsigned:
+            sv.sign_off(s, i, f"demo-rev-{awards[i][10:-2]}", ECO_LATE)
+        open_q = (
+            select(o.id, o.entry_id)
+            .outerjoin(r, r.objection_id == o.id)
+            .where(r.id.is_(None))
+            .order_by(o.id)
+        )
+        cleared = []
+        for oid, i in s.execute(open_q).all():
+            if i in awards:  # signed off by now, at the latest at ECO_LATE
+                sv.rule_on(
+                    s, oid, False, f"demo-rev-{awards[i][10:-2]}", "示例：驳回（模拟）", ECO_LATE
+                )
+                cleared.append(i)
+    return tuple(sorted(set(unsigned + cleared)))
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,13 @@
 """The same derivations give identical results on every engine: DuckDB over the SQLite file,
 SQLite, DuckDB over the Parquet export, PostgreSQL (when a server is available) and Spark
 ``local[2]`` over the Parquet export (one Spark session for the whole run). The eco figures
-are also equal to ``zhengji.eco.indicators.account_rows`` on the same store."""
+are also equal to ``zhengji.eco.indicators.account_rows`` on the same store, including at the
+instant late sign-offs and rulings were recorded and one microsecond before (they count from
+that instant, not before)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +19,7 @@ import pytest
 from tests.analytics.conftest import (
     AS_OF,
     ECO_AS_OF,
+    ECO_LATE,
     IGNORE_IBIS_WARNINGS,
     PG_ENV,
     Demo,
@@ -35,6 +39,7 @@ from zhengji.voice.surveys import get_survey
 pytestmark = IGNORE_IBIS_WARNINGS
 
 Derivation = Callable[[an.Analytics], pd.DataFrame]
+US = dt.timedelta(microseconds=1)
 
 
 #: Columns computed from averages over units (the shrinkage): each engine adds floats in its
@@ -74,6 +79,12 @@ def _derivations(variables: list[str], scales: dict[int, int], items: int) -> di
     def eco_mid(a: an.Analytics) -> pd.DataFrame:  # the demo rulebook, awards pending
         return an.eco_participation(eco_points(a, demo_rb, ECO_AS_OF)).execute()
 
+    def eco_late(a: an.Analytics) -> pd.DataFrame:  # at the instant of the late sign-offs
+        return an.eco_participation(eco_points(a, demo_rb, ECO_LATE)).execute()
+
+    def eco_just_before(a: an.Analytics) -> pd.DataFrame:  # ... and one microsecond before
+        return an.eco_participation(eco_points(a, demo_rb, ECO_LATE - US)).execute()
+
     def eco_dims(a: an.Analytics) -> pd.DataFrame:
         pts = eco_points(a, tight, AS_OF)
         return an.eco_points_by_dimension(pts, [d.id for d in tight.dimensions]).execute()
@@ -87,6 +98,8 @@ def _derivations(variables: list[str], scales: dict[int, int], items: int) -> di
         "survey_items": items_,
         "eco": eco,
         "eco_mid": eco_mid,
+        "eco_late": eco_late,
+        "eco_just_before": eco_just_before,
         "eco_dims": eco_dims,
     }
 
@@ -141,6 +154,8 @@ def test_identical_results_on_every_backend(
     assert len(ref["panel"]) > 40 and len(ref["requests"]) > 500 and len(ref["digits"]) > 500
     assert len(ref["survey_scores"]) >= 20 and len(ref["survey_items"]) >= 50
     _assert_eco_equals_account_rows(sqlite_demo, ref)
+    gain = ref["eco_late"].mean_score - ref["eco_just_before"].mean_score
+    assert gain.min() >= 0 and gain.max() > 0  # the late records count from that instant
     for name, got in results.items():
         for k, df in got.items():
             exact = [c for c in df.columns if c not in ROUNDED]
@@ -158,6 +173,8 @@ def _assert_eco_equals_account_rows(demo: Demo, ref: dict[str, pd.DataFrame]) ->
     for key, rb, as_of in (
         ("eco", tight_rulebook(), AS_OF),
         ("eco_mid", default_rulebook(), ECO_AS_OF),
+        ("eco_late", default_rulebook(), ECO_LATE),
+        ("eco_just_before", default_rulebook(), ECO_LATE - US),
     ):
         with Store.open(demo.url) as st, st.transaction() as s:
             rows = account_rows(holder_units(s), holder_balances(s, rb, as_of), rb, "2025")

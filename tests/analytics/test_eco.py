@@ -1,8 +1,9 @@
 """Eco-account participation and points by dimension as Ibis expressions equal
 ``zhengji.eco.indicators.account_rows`` over ``zhengji.eco.scoring.balances`` on the same store
 (DuckDB over the SQLite file), at dates before, during and after the demo's year of awards,
-with the demo rulebook and with one whose caps bind; and the Parquet export carries the eco
-tables without personal data."""
+with the demo rulebook and with one whose caps bind; a sign-off or ruling recorded after the
+as-of date does not count at it; and the Parquet export carries the eco tables without personal
+data."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from tests.analytics.conftest import (
     ECO_AS_OF,
+    ECO_LATE,
     IGNORE_IBIS_WARNINGS,
     Demo,
     eco_points,
@@ -97,6 +99,30 @@ def test_caps_bind_and_match_balances(sqlite_demo: Demo) -> None:
         for d in rb.dimensions:
             assert getattr(r, f"points_{d.id}") == (b.by_dimension.get(d.id, 0) if b else 0)
     assert df.points.max() == rb.total_cap
+
+
+def test_late_signoffs_and_rulings_count_only_after(sqlite_demo: Demo) -> None:
+    """Awards signed off, or whose objection was rejected, only at ECO_LATE: pending at
+    ECO_AS_OF (their window long closed), counted after ECO_LATE, in the per-entry scorer, the
+    grouped tally and the Ibis expression alike."""
+    rb = default_rulebook()
+    late = set(sqlite_demo.late)
+    assert len(late) >= 5
+    for when, counts in ((ECO_AS_OF, False), (ECO_LATE, True), (AS_OFS["after"], True)):
+        with Store.open(sqlite_demo.url) as st, st.transaction() as s:
+            bal = holder_balances(s, rb, when)
+            t = tally(s, rb, when)
+        counted = {i for b in bal.values() for i in b.counted_ids}
+        assert (late <= counted) if counts else not (late & counted), when
+        with an.connect(sqlite_demo.url) as a:
+            df = eco_points(a, rb, when).execute()
+        for r in df.itertuples(index=False):
+            b, g = bal.get(r.holder_id), t.get(r.holder_id)
+            assert r.points == (b.points if b else 0) == (g.points if g else 0), when
+    before = ECO_LATE - dt.timedelta(microseconds=1)
+    with Store.open(sqlite_demo.url) as st, st.transaction() as s:
+        bal = holder_balances(s, rb, before)
+    assert not late & {i for b in bal.values() for i in b.counted_ids}
 
 
 def test_levels_and_counts(sqlite_demo: Demo) -> None:

@@ -65,9 +65,9 @@ def test_expiry_and_tiers() -> None:
     rb = default_rulebook()
     t = T0
     posts = [
-        Posting(1, "award", "H", "fruit_trees", "eco_assets", "2025", 10, t, t + 365 * DAY, t + 7 * DAY, signed=True),
-        Posting(2, "award", "H", "certified_forest", "eco_assets", "2025", 15, t, t + 730 * DAY, t + 7 * DAY, signed=True),
-        Posting(3, "award", "H", "courtyard_green", "eco_living", "2025", 4, t, t + 730 * DAY, t + 7 * DAY, signed=False),
+        Posting(1, "award", "H", "fruit_trees", "eco_assets", "2025", 10, t, t + 365 * DAY, t + 7 * DAY, signed_at=t),
+        Posting(2, "award", "H", "certified_forest", "eco_assets", "2025", 15, t, t + 730 * DAY, t + 7 * DAY, signed_at=t),
+        Posting(3, "award", "H", "courtyard_green", "eco_living", "2025", 4, t, t + 730 * DAY, t + 7 * DAY),
     ]  # fmt: skip
     assert balances(posts, rb, t + 100 * DAY)["H"].points == 25
     assert balances(posts, rb, t + 400 * DAY)["H"].points == 15  # fruit trees expired
@@ -85,7 +85,7 @@ def test_expiry_and_tiers() -> None:
             t,
             t + 999 * DAY,
             t,
-            signed=True,
+            signed_at=t,
         )
         for k in range(5)
     ]
@@ -131,3 +131,40 @@ def test_ledger_verifies_every_eco_record(world: World) -> None:
     assert report.ok, report.problems
     # award a (+signoff), award b, signoff b, objection, reversal, ruling
     assert report.records_checked == 6 and report.records_absent == 0
+
+
+def test_statement_as_of_is_the_same_after_later_records(world: World) -> None:
+    """A statement as of T1, rendered again after a sign-off, a rejected ruling and a new
+    objection recorded after T1, is byte for byte the same; at T2 it shows them."""
+    from zhengji.eco.statement import build_statement, render_html
+
+    t1, late, t2 = T0 + 10 * DAY, T0 + 15 * DAY, T0 + 20 * DAY
+    with world.store.transaction() as s:
+        unsigned, objected = sv.award_many(
+            s,
+            world.rb_pk,
+            world.rb,
+            [award_input(signed_by=None), award_input(item="fruit_trees")],
+            "t",
+        )
+        late_item = award_input(item="waste_sorting", at=t1 - 2 * DAY)
+        posted = sv.award(s, world.rb_pk, world.rb, late_item, "t")
+        oid = sv.object_to(s, objected, "村民", "存疑", T0 + DAY)
+        before = build_statement(s, "H1", world.rb, t1)
+        html = render_html(before, world.rb)
+        sv.sign_off(s, unsigned, "r1", late)
+        sv.rule_on(s, oid, False, "r1", "核实属实", late)
+        sv.object_to(s, posted, "村民", "存疑", t1 + DAY)
+        after = build_statement(s, "H1", world.rb, t1)
+        again = render_html(after, world.rb)
+        then = build_statement(s, "H1", world.rb, t2)
+    states = {p.id: st for p, st in before.lines}
+    assert states == {unsigned: "unsigned", objected: "objected", posted: "posted"}
+    assert {p.id: st for p, st in after.lines} == states and after.balance == before.balance
+    assert again == html and "待复核" in html and "异议中" in html
+    assert {p.id: st for p, st in then.lines} == {
+        unsigned: "counted",
+        objected: "counted",
+        posted: "objected",
+    }
+    assert (before.balance.points, then.balance.points) == (0, 15)

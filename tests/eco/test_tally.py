@@ -1,7 +1,8 @@
 """The grouped tally equals the per-entry scorer: balances (``service.holder_balances``) and
 unit figures (``indicators.account_rows`` and holders by tier), exactly, on the demo world and
 on the edges: reversals, expiry and the objection window at the as-of instant, dimension and
-total caps, points of several years valid at once (over an item's yearly cap)."""
+total caps, points of several years valid at once (over an item's yearly cap), and sign-offs,
+objections and rulings recorded after the as-of instant (which must not change it)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from zhengji.demo.eco import populate
 from zhengji.eco import service as sv
 from zhengji.eco.indicators import account_rows
 from zhengji.eco.rulebook import Rulebook, parse_rulebook
+from zhengji.eco.scoring import Posting, status
 from zhengji.eco.tally import Tally, latest_award, tally, unit_figures
 from zhengji.store import Store
 
@@ -130,3 +132,66 @@ def test_demo_world(eco_url: str) -> None:
         store.close()
     assert latest is not None and latest.astimezone(CHINA).year == 2025 and early is None
     assert t.live() < t.expired.sum()  # a year on, most of the 1-year points have expired
+
+
+def test_late_records_do_not_change_earlier_figures(world: World) -> None:
+    """A figure as of T1 depends only on what was recorded by T1: a sign-off given after T1, an
+    objection ruled on after T1 and one raised after T1 leave T1 as it was; at T2 they count."""
+    rb = world.rb
+    t1, t2 = T0 + 10 * DAY, T0 + 20 * DAY  # the objection window (7 days) closed before T1
+    late = T0 + 15 * DAY
+    with world.store.transaction() as s:
+        signed_late, ruled_late, upheld_late = sv.award_many(
+            s,
+            world.rb_pk,
+            rb,
+            [
+                award_input(signed_by=None),  # stove_electric, 5 points: signed off at `late`
+                award_input(item="fruit_trees"),  # objection rejected at `late`
+                award_input("H2", "no_burning"),  # objection upheld at `late`
+            ],
+            "t",
+        )
+        # awarded at T1 - 2 days: its window is open at T1; an objection raised after T1
+        raised_late = sv.award(s, world.rb_pk, rb, award_input("H2", at=t1 - 2 * DAY), "t")
+        o1 = sv.object_to(s, ruled_late, "村民", "存疑", T0 + DAY)
+        o2 = sv.object_to(s, upheld_late, "村民", "存疑", T0 + DAY)
+        t1_before = {
+            h: replace(b, counted_ids=()) for h, b in sv.holder_balances(s, rb, t1).items()
+        }
+        sv.sign_off(s, signed_late, "r1", late)
+        sv.rule_on(s, o1, False, "r1", "核实属实", late)
+        sv.rule_on(s, o2, True, "r1", "核实不符", late)
+        sv.object_to(s, raised_late, "村民", "存疑", t1 + DAY)
+        edges = [t1, late, t1 + DAY, t2]
+        for when in [w for e in edges for w in (e - US, e)]:
+            _same(s, rb, when)
+        at1, at2 = tally(s, rb, t1), tally(s, rb, t2)
+        posts = {p.id: p for p in sv.postings(s)}
+    assert at1.balances() == t1_before  # recorded later: the figure as of T1 is unchanged
+    states = {
+        eid: (_state(posts, eid, t1), _state(posts, eid, t2))
+        for eid in (signed_late, ruled_late, upheld_late, raised_late)
+    }
+    assert states == {
+        signed_late: ("unsigned", "counted"),
+        ruled_late: ("objected", "counted"),
+        upheld_late: ("objected", "reversed"),
+        raised_late: ("posted", "objected"),  # the objection was not yet raised at T1
+    }
+    h1_1, h1_2, h2_1, h2_2 = at1.get("H1"), at2.get("H1"), at1.get("H2"), at2.get("H2")
+    assert h1_1 is not None and h1_2 is not None and h2_1 is not None and h2_2 is not None
+    assert (h1_1.points, h1_1.pending) == (0, 5 + 10)
+    assert (h1_2.points, h1_2.pending) == (5 + 10, 0)
+    assert (h2_1.points, h2_1.pending) == (0, 5 + 5)  # no_burning objected, stove posted
+    assert (h2_2.points, h2_2.pending) == (0, 5)  # no_burning reversed, stove under objection
+
+
+def _state(posts: dict[int, Posting], entry_id: int, when: dt.datetime) -> str:
+    """The state of an award at ``when``, with the reversals made by then (as ``balances``)."""
+    rev = {
+        p.reverses_id
+        for p in posts.values()
+        if p.kind == "reversal" and p.reverses_id and p.awarded_at <= when
+    }
+    return status(posts[entry_id], {r for r in rev if r is not None}, when)

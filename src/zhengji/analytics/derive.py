@@ -21,7 +21,7 @@ The rules are the store's and the voice module's, restated here set-wise:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import ibis
@@ -417,6 +417,21 @@ def survey_item_means(votes: ir.Table, items: int) -> ir.Table:
 ECO_LEVELS = ("village", "township", "county")
 
 
+_TimeTest = Callable[[ir.TimestampValue], ir.BooleanValue]
+
+
+def _by_and_after(as_of: dt.datetime) -> tuple[_TimeTest, _TimeTest]:
+    """``x ≤ as_of`` and ``x > as_of`` against a literal with a non-zero microsecond: Ibis'
+    SQLite backend compares the stored text (always ``…SS.ffffff``) with the literal's text,
+    which drops a zero fraction (``…SS``), and would put a time equal to ``as_of`` after it."""
+    t = as_of.astimezone(dt.UTC).replace(tzinfo=None)
+    if t.microsecond == 999_999:
+        at = ibis.literal(t, type="timestamp")
+        return (lambda x: x <= at), (lambda x: x > at)
+    nxt = ibis.literal(t + dt.timedelta(microseconds=1), type="timestamp")
+    return (lambda x: x < nxt), (lambda x: x >= nxt)
+
+
 def _counted_awards(
     entries: ir.Table,
     signoffs: ir.Table,
@@ -429,22 +444,24 @@ def _counted_awards(
 
     The states of ``zhengji.eco.scoring.status`` (and ``eco.tally``): an award counts unless a
     reversal made by ``as_of`` reverses it, it is made after ``as_of``, it has expired
-    (``valid_until ≤ as_of``), nobody signed it off, an objection to it is open (no ruling,
-    as the store stands now, like ``scoring``), or its objection window is still open."""
-    at = ibis.literal(as_of.astimezone(dt.UTC).replace(tzinfo=None), type="timestamp")
+    (``valid_until ≤ as_of``), nobody signed it off by ``as_of``, an objection to it is open
+    at ``as_of`` (raised by then, not ruled on by then), or its objection window is still open:
+    only what was recorded by ``as_of`` decides, so the figure can be reproduced later."""
+    by, after = _by_and_after(as_of)
     r = entries.view()
-    r = r.filter((r.kind == "reversal") & (r.awarded_at <= at) & r.reverses_id.notnull())
+    r = r.filter((r.kind == "reversal") & by(r.awarded_at) & r.reverses_id.notnull())
     rev = r.select(rev_of=r.reverses_id).distinct()
-    ru = rulings.select(r_obj=rulings.objection_id)
-    op = objections.left_join(ru, objections.id == ru.r_obj)
+    ru = rulings.filter(by(rulings.ruled_at)).select(r_obj=rulings.objection_id)
+    raised = objections.filter(by(objections.raised_at))
+    op = raised.left_join(ru, raised.id == ru.r_obj)
     open_ = op.filter(op.r_obj.isnull()).select(open_entry=op.entry_id).distinct()
-    sig = signoffs.select(s_entry=signoffs.entry_id).distinct()
+    sig = signoffs.filter(by(signoffs.signed_at)).select(s_entry=signoffs.entry_id).distinct()
     it = items.select(i_pk=items.rulebook_pk, i_item=items.item_id, dimension_id=items.dimension_id)
     e = entries.filter(
         (entries.kind == "award")
-        & (entries.awarded_at <= at)
-        & (entries.valid_until > at)
-        & (entries.objection_until <= at)
+        & by(entries.awarded_at)
+        & after(entries.valid_until)
+        & by(entries.objection_until)
     )
     j = (
         e.inner_join(it, (e.rulebook_pk == it.i_pk) & (e.item_id == it.i_item))

@@ -2,6 +2,9 @@
 
 An award counts from the moment its objection window has closed, if it was signed off by a
 second person, no objection to it is open, it has not been reversed and it has not expired.
+Every one of these is judged at the as-of instant from what was recorded by then (a sign-off
+given, an objection raised or ruled on later does not change an earlier figure): a figure as of
+a date can be reproduced at any time after.
 Caps are applied again here (per dimension and in total) because points of several years can
 be valid at once; the database enforces the caps of each scoring year.
 """
@@ -19,7 +22,8 @@ __all__ = ["Balance", "Posting", "balances", "status"]
 
 @dataclass(frozen=True)
 class Posting:
-    """A journal entry as the scorer sees it (read from ``eco_entries`` and its sign-off)."""
+    """A journal entry as the scorer sees it (read from ``eco_entries``, its sign-off and the
+    objections to it): the times, not flags, so that its state can be judged at any instant."""
 
     id: int
     kind: str  # award | reversal
@@ -32,8 +36,16 @@ class Posting:
     valid_until: dt.datetime
     objection_until: dt.datetime
     reverses_id: int | None = None
-    signed: bool = False
-    open_objection: bool = False
+    signed_at: dt.datetime | None = None  # the second sign-off (None: not signed off)
+    objections: tuple[tuple[dt.datetime, dt.datetime | None], ...] = ()  # (raised, ruled at)
+
+    def signed_by(self, at: dt.datetime) -> bool:
+        """Signed off at ``at``: a sign-off given at or before it."""
+        return self.signed_at is not None and self.signed_at <= at
+
+    def objected_at(self, at: dt.datetime) -> bool:
+        """An objection open at ``at``: raised at or before it, not ruled on by then."""
+        return any(r <= at and (ru is None or ru > at) for r, ru in self.objections)
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,8 @@ class Balance:
 
 def status(p: Posting, reversed_ids: set[int], as_of: dt.datetime) -> str:
     """计入 counted | 公示中 posted | 待复核 unsigned | 异议中 objected | 已冲正 reversed |
-    已过期 expired | 未生效 future — the state of an award at ``as_of``."""
+    已过期 expired | 未生效 future — the state of an award at ``as_of``, from what was recorded by
+    then (a later sign-off or ruling does not change it)."""
     if p.kind != "award":
         return "reversal"
     if p.id in reversed_ids:
@@ -58,9 +71,9 @@ def status(p: Posting, reversed_ids: set[int], as_of: dt.datetime) -> str:
         return "future"
     if p.valid_until <= as_of:
         return "expired"
-    if not p.signed:
+    if not p.signed_by(as_of):
         return "unsigned"
-    if p.open_objection:
+    if p.objected_at(as_of):
         return "objected"
     if as_of < p.objection_until:
         return "posted"

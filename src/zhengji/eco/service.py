@@ -596,7 +596,8 @@ def rule_on(
 
 # --- reading ------------------------------------------------------------------------------------
 def postings(session: Session, holder_ids: Sequence[str] | None = None) -> list[Posting]:
-    """Every entry (of some holders) with its dimension, sign-off and open-objection flags."""
+    """Every entry (of some holders) with its dimension, when it was signed off and when each
+    objection to it was raised and ruled on: the scorer judges them at its as-of instant."""
     e = EcoEntryRow
     q = (
         select(
@@ -611,7 +612,7 @@ def postings(session: Session, holder_ids: Sequence[str] | None = None) -> list[
             e.valid_until,
             e.objection_until,
             e.reverses_id,
-            EcoSignoffRow.id,
+            EcoSignoffRow.signed_at,
         )
         .join(
             EcoRuleItemRow,
@@ -620,19 +621,36 @@ def postings(session: Session, holder_ids: Sequence[str] | None = None) -> list[
         .outerjoin(EcoSignoffRow, EcoSignoffRow.entry_id == e.id)
         .order_by(e.id)
     )
+    o = EcoObjectionRow
+    oq = (
+        select(o.entry_id, o.raised_at, EcoRulingRow.ruled_at)
+        .outerjoin(EcoRulingRow, EcoRulingRow.objection_id == o.id)
+        .order_by(o.entry_id, o.id)
+    )
     if holder_ids is not None:
         q = q.where(e.holder_id.in_(list(holder_ids)))
-    open_q = (
-        select(EcoObjectionRow.entry_id)
-        .outerjoin(EcoRulingRow, EcoRulingRow.objection_id == EcoObjectionRow.id)
-        .where(EcoRulingRow.id.is_(None))
-    )
-    open_ids = set(session.scalars(open_q))
+        oq = oq.join(e, e.id == o.entry_id).where(e.holder_id.in_(list(holder_ids)))
+    objections: dict[int, list[tuple[dt.datetime, dt.datetime | None]]] = {}
+    for entry, raised, ruled in session.execute(oq):
+        ruled_at = None if ruled is None else utc(ruled)
+        objections.setdefault(entry, []).append((utc(raised), ruled_at))
     return [
         Posting(
-            i, k, h, it, d, per, pts, utc(at), utc(vu), utc(ou), rv, sid is not None, i in open_ids
+            i,
+            k,
+            h,
+            it,
+            d,
+            per,
+            pts,
+            utc(at),
+            utc(vu),
+            utc(ou),
+            rv,
+            None if sat is None else utc(sat),
+            tuple(objections.get(i, ())),
         )
-        for i, k, h, it, d, per, pts, at, vu, ou, rv, sid in session.execute(q)
+        for i, k, h, it, d, per, pts, at, vu, ou, rv, sat in session.execute(q)
     ]
 
 

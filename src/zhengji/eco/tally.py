@@ -1,8 +1,9 @@
 """Balances and unit figures of many holders at once: one grouped SQL read, NumPy after.
 
 The rules are those of :func:`zhengji.eco.scoring.balances` (the state of each award at
-``as_of``) and :func:`zhengji.eco.indicators.account_rows` (participation, mean score and mean
-points by dimension per village, township and county), written as set operations so that a
+``as_of``, from the sign-offs, objections and rulings recorded by then) and
+:func:`zhengji.eco.indicators.account_rows` (participation, mean score and mean points by
+dimension per village, township and county), written as set operations so that a
 dashboard over 20,000 holders and ~48,000 awards does not build one Python object per entry:
 the database classifies every award and sums its points per holder and dimension; caps, tiers
 and the unit figures are array arithmetic. ``tests/eco/test_tally.py`` holds both to equality.
@@ -90,12 +91,15 @@ def _utc(t: dt.datetime) -> dt.datetime:
 def _grouped(
     session: Session, when: dt.datetime, within: str | None
 ) -> list[tuple[str, str, int, int, int]]:
-    """(holder, dimension, counted, pending, expired points) of every award at ``when``."""
+    """(holder, dimension, counted, pending, expired points) of every award at ``when``, from
+    what was recorded by then: a sign-off given at or before ``when``; an objection open at
+    ``when`` was raised at or before it and not ruled on by then."""
     e, rev, sign = EcoEntryRow, aliased(EcoEntryRow), EcoSignoffRow
+    o, ru = EcoObjectionRow, EcoRulingRow
     open_objection = (
-        select(EcoObjectionRow.entry_id)
-        .outerjoin(EcoRulingRow, EcoRulingRow.objection_id == EcoObjectionRow.id)
-        .where(EcoRulingRow.id.is_(None))
+        select(o.entry_id)
+        .outerjoin(ru, and_(ru.objection_id == o.id, ru.ruled_at <= when))
+        .where(o.raised_at <= when, ru.id.is_(None))
     )
     state = case(  # the order of scoring.status
         (rev.id.is_not(None), "reversed"),
@@ -117,7 +121,7 @@ def _grouped(
             EcoRuleItemRow,
             (EcoRuleItemRow.rulebook_pk == e.rulebook_pk) & (EcoRuleItemRow.item_id == e.item_id),
         )
-        .outerjoin(sign, sign.entry_id == e.id)
+        .outerjoin(sign, and_(sign.entry_id == e.id, sign.signed_at <= when))
         .outerjoin(
             rev, and_(rev.reverses_id == e.id, rev.kind == "reversal", rev.awarded_at <= when)
         )
