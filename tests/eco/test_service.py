@@ -155,16 +155,25 @@ def test_statement_as_of_is_the_same_after_later_records(world: World) -> None:
         sv.sign_off(s, unsigned, "r1", late)
         sv.rule_on(s, oid, False, "r1", "核实属实", late)
         sv.object_to(s, posted, "村民", "存疑", t1 + DAY)
+        # a later award and a later reversal of an award counted at T1
+        sv.award(s, world.rb_pk, world.rb, award_input(item="no_burning", at=late), "t")
+        counted = sv.award(s, world.rb_pk, world.rb, award_input(item="courtyard_green"), "t")
+        after_counted = build_statement(s, "H1", world.rb, t1)
+        html = render_html(after_counted, world.rb)
+        sv.reverse(s, counted, "r1", "复查不实", late)
         after = build_statement(s, "H1", world.rb, t1)
         again = render_html(after, world.rb)
         then = build_statement(s, "H1", world.rb, t2)
     states = {p.id: st for p, st in before.lines}
     assert states == {unsigned: "unsigned", objected: "objected", posted: "posted"}
-    assert {p.id: st for p, st in after.lines} == states and after.balance == before.balance
+    assert {p.id: st for p, st in after.lines} == {p.id: st for p, st in after_counted.lines}
+    assert {p.id for p, _ in after.lines} == set(states) | {counted}
+    assert after.balance == after_counted.balance
     assert again == html and "待复核" in html and "异议中" in html
-    assert {p.id: st for p, st in then.lines} == {
+    assert {p.id: st for p, st in then.lines if p.id in states} == {
         unsigned: "counted",
         objected: "counted",
         posted: "objected",
     }
-    assert (before.balance.points, then.balance.points) == (0, 15)
+    assert {p.id: st for p, st in then.lines}[counted] == "reversed"
+    assert before.balance.points == 0

@@ -98,7 +98,9 @@ def build_statement(
         for p in posts
         if p.kind == "reversal" and p.reverses_id and p.awarded_at <= when
     }
-    lines = tuple((p, status(p, reversed_ids, when)) for p in posts)
+    # a statement as of T lists only what was entered by T: a later award or reversal must not
+    # change a statement already issued for T
+    lines = tuple((p, status(p, reversed_ids, when)) for p in posts if p.awarded_at <= when)
     return Statement(
         holder_id,
         h.kind,
