@@ -239,6 +239,63 @@ def test_guards_do_not_rely_on_foreign_keys(world: World, eco_url: str) -> None:
         assert s.scalar(text("SELECT COUNT(*) FROM eco_signoffs")) == 1
 
 
+# Explicit ids: the service gives them, so PostgreSQL's sequences are not where it left off.
+OBJECT = (
+    "INSERT INTO eco_objections (id, entry_id, raised_by, text, raised_at) "
+    "VALUES (:id, :e, '村民', 'x', :t)"
+)
+RULE = (
+    "INSERT INTO eco_objection_rulings (id, objection_id, upheld, person_id, reason, "
+    "reversal_id, ruled_at) VALUES (:id, :o, :u, :p, 'x', :r, :t)"
+)
+
+
+def test_objections_and_rulings_do_not_rely_on_foreign_keys(world: World, eco_url: str) -> None:
+    """0008 left objections and rulings to foreign keys: with them off (the sqlite3 shell) an
+    objection to no entry or to a reversal, a ruling on no objection, by a ghost, dated before
+    its objection or pointing at another entry's reversal all passed. PostgreSQL enforces its
+    foreign keys always; there the triggers refuse first, with their own messages."""
+    day = dt.timedelta(days=1)
+    with world.store.transaction() as s:
+        a, b = sv.award_many(s, world.rb_pk, world.rb, [award_input(item="fruit_trees")] * 2, "t")
+        oa = sv.object_to(s, a, "村民", "没有种树", T0 + day)
+        ob = sv.object_to(s, b, "村民", "存疑", T0 + day)
+        rev_b = sv.reverse(s, b, "r1", "核实有误", T0 + day)
+    shell = create_engine(eco_url)  # no PRAGMA foreign_keys=ON: SQLite's default, off
+    sqlite = shell.dialect.name == "sqlite"
+    # 09:00 UTC, an hour before the objection; as text, 'T' sorts after ' ' and it looked later
+    early: Any = "2025-03-02T11:00:00+02:00" if sqlite else T0 + day - dt.timedelta(hours=1)
+
+    def refused(match: str, sql: str, params: dict[str, Any]) -> None:
+        with pytest.raises(DBAPIError, match=match), shell.begin() as conn:
+            if sqlite:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+            conn.execute(text(sql), params)
+
+    def ruling(**over: Any) -> dict[str, Any]:
+        return {"id": 10, "o": oa, "u": False, "p": "r1", "r": None, "t": T0 + 2 * day} | over
+
+    try:
+        refused("existing award", OBJECT, {"id": 10, "e": 999, "t": T0 + day})
+        refused("not to a reversal", OBJECT, {"id": 10, "e": rev_b, "t": T0 + day})
+        refused("existing objection", RULE, ruling(o=999))
+        refused("ruling person is not in eco_people", RULE, ruling(p="ghost-judge"))
+        refused("before its objection", RULE, ruling(t=early))
+        refused("reverse the award objected to", RULE, ruling(u=True, r=rev_b))  # b's, not a's
+        refused("reverse the award objected to", RULE, ruling(u=True, r=a))  # an award
+        refused("reverse the award objected to", RULE, ruling(u=True, r=999))
+        with shell.begin() as conn:  # the controls: well-formed rows pass on this connection
+            conn.execute(text(OBJECT), {"id": 10, "e": a, "t": T0 + day})
+            conn.execute(text(RULE), ruling(t=T0 + day))  # at the objection's instant
+            conn.execute(text(RULE), ruling(id=11, o=ob, u=True, r=rev_b))
+        refused("UNIQUE|unique|duplicate", RULE, ruling(id=12))  # UNIQUE since 0008
+    finally:
+        shell.dispose()
+    with world.store.transaction() as s:
+        assert s.scalar(text("SELECT COUNT(*) FROM eco_objections")) == 3
+        assert s.scalar(text("SELECT COUNT(*) FROM eco_objection_rulings")) == 2
+
+
 def _guard_sources(engine: Engine) -> list[tuple[str, str]]:
     sql = (
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'eco%guard%'"

@@ -116,12 +116,13 @@ def test_rulings_refuse_without_a_person_or_reason_and_never_reverse_twice(world
         o1 = sv.object_to(s, eid, "村民甲", "没有改电", T0 + DAY)
         o2 = sv.object_to(s, eid, "村民乙", "同上", T0 + DAY)
     before = _counts(world)
-    for person, reason, why in (
-        ("ghost", "x", "no person 'ghost'"),
-        ("r1", "  ", "needs a reason"),
+    for person, reason, at, why in (
+        ("ghost", "x", T0 + 2 * DAY, "no person 'ghost'"),
+        ("r1", "  ", T0 + 2 * DAY, "needs a reason"),
+        ("r1", "x", T0 + DAY - dt.timedelta(hours=1), "dated before objection"),
     ):
         with pytest.raises(DataError, match=why), world.store.transaction() as s:
-            sv.rule_on(s, o1, True, person, reason, T0 + 2 * DAY)
+            sv.rule_on(s, o1, True, person, reason, at)
     assert _counts(world) == before
     with world.store.transaction() as s:
         rev = sv.rule_on(s, o1, True, "r1", "核实属实", T0 + 2 * DAY)

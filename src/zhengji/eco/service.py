@@ -560,6 +560,11 @@ def rule_on(
     if not reason.strip():
         raise DataError("裁决须说明理由 a ruling needs a reason")
     when = utc(at or _now())
+    if when < utc(obj.raised_at):
+        raise DataError(
+            f"裁决时间早于异议 the ruling ({when:%Y-%m-%d %H:%M} UTC) is dated before objection "
+            f"#{objection_id} was raised ({utc(obj.raised_at):%Y-%m-%d %H:%M} UTC): check --at"
+        )
     rev = None
     if upheld:  # an award reversed already (another objection, by hand) is not reversed twice
         rev = _reversal_of(session, obj.entry_id) or reverse(

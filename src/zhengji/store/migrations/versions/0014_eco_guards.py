@@ -1,7 +1,9 @@
 """Eco guards without holes (issue 8 review): the database refuses, whoever connects and
 whatever ``PRAGMA foreign_keys`` says, an entry whose scoring year is not four digits, an entry
-for an item, holder or inspector that does not exist, and a sign-off by someone not in
-``eco_people`` or of no existing award.
+for an item, holder or inspector that does not exist, a sign-off by someone not in
+``eco_people`` or of no existing award, an objection to anything but an existing award, and a
+ruling on no existing objection, by someone not in ``eco_people``, dated before its objection or
+pointing at a reversal of another entry (one ruling per objection: ``objection_id`` is UNIQUE).
 
 Why: 0008's guards compare with sub-selects, and a comparison with a missing row is NULL, so
 it passed: with foreign keys off (the ``sqlite3`` shell's default) an award of 400 points for a
@@ -10,7 +12,8 @@ made-up item was accepted. And caps are counted per exact ``period`` text, so ``
 triggers (SQLite) and trigger functions (PostgreSQL); they are triggers rather than CHECK
 constraints, so rows already stored are not re-checked and a database holding bad rows still
 upgrades (the upgrade logs how many entries have a bad period; ``zhengji ledger verify``
-reports rows that bypassed the ledger). Downgrade restores 0008's guards exactly.
+reports rows that bypassed the ledger). Objections and rulings had no guard in 0008: theirs are
+new triggers (functions). Downgrade drops those and restores 0008's guards exactly.
 
 Revision ID: 0014
 Revises: 0013
@@ -78,8 +81,48 @@ FIRST: tuple[Guard, ...] = (
      "只能复核已有的记分分录 a sign-off must be of an existing award"),
 )  # fmt: skip
 
+#: The ruling's time is not before its objection's (SQLite compares instants, not text: a row
+#: written by the shell may spell its time ``2025-03-01T10:00:00+00:00``).
+NOT_BEFORE = {
+    "sqlite": "julianday(o.raised_at) <= julianday(NEW.ruled_at)",
+    "postgresql": "o.raised_at <= NEW.ruled_at",
+}
+
+
+def objection_guards(dialect: str) -> tuple[Guard, ...]:
+    """Objections and rulings: 0008 left them to foreign keys, which the shell turns off."""
+    return (
+        ("eco_objections", None,
+         "NOT EXISTS (SELECT 1 FROM eco_entries WHERE id = NEW.entry_id AND kind = 'award')",
+         "只能对已有的记分分录提出异议 an objection must be to an existing award "
+         "(not to a reversal)"),
+        ("eco_objection_rulings", None,
+         "NOT EXISTS (SELECT 1 FROM eco_objections WHERE id = NEW.objection_id)",
+         "没有此异议 a ruling must be on an existing objection"),
+        ("eco_objection_rulings", None,
+         "NOT EXISTS (SELECT 1 FROM eco_people WHERE id = NEW.person_id)",
+         "裁决人不在人员名册 the ruling person is not in eco_people"),
+        ("eco_objection_rulings", None,
+         "NOT EXISTS (SELECT 1 FROM eco_objections o WHERE o.id = NEW.objection_id "
+         f"AND {NOT_BEFORE[dialect]})",
+         "裁决时间不得早于异议时间 a ruling cannot be dated before its objection"),
+        ("eco_objection_rulings", None,
+         "NEW.reversal_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM eco_entries r "
+         "JOIN eco_objections o ON o.entry_id = r.reverses_id WHERE r.id = NEW.reversal_id "
+         "AND r.kind = 'reversal' AND o.id = NEW.objection_id)",
+         "裁决所指冲正须冲正被异议的分录 the reversal of a ruling must reverse the award "
+         "objected to"),
+    )  # fmt: skip
+
+
 _PERIOD_MSG = "考核年度须为四位数字 the period must be a year of four digits, such as 2025"
-_TABLES = {"eco_entries": ("award", "reversal"), "eco_signoffs": (None,)}
+_TABLES = {
+    "eco_entries": ("award", "reversal"),
+    "eco_signoffs": (None,),
+    "eco_objections": (None,),
+    "eco_objection_rulings": (None,),
+}
+_NEW_TABLES = ("eco_objections", "eco_objection_rulings")
 
 
 def _v8() -> ModuleType:
@@ -95,7 +138,7 @@ def _v8() -> ModuleType:
 def guards(dialect: str, v8: ModuleType) -> tuple[Guard, ...]:
     """Every guard in the order checked: the period, existence, then 0008's."""
     period: Guard = ("eco_entries", None, f"NOT ({FOUR_DIGITS[dialect]})", _PERIOD_MSG)
-    return (period, *FIRST, *v8.GUARDS)
+    return (period, *FIRST, *objection_guards(dialect), *v8.GUARDS)
 
 
 def _create(rules: tuple[Guard, ...], dialect: str) -> None:
@@ -132,6 +175,16 @@ def _create(rules: tuple[Guard, ...], dialect: str) -> None:
             )
 
 
+def _drop_new(dialect: str) -> None:
+    """The guards of objections and rulings, which 0008's drop does not know."""
+    for table in _NEW_TABLES:
+        if dialect == "sqlite":
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_guard_all")
+        elif dialect == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_guard ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {table}_guard()")
+
+
 def _report_bad_periods(dialect: str) -> None:
     """Rows stored before this revision are kept (append-only); say how many have a bad
     period, so an office can reverse them."""
@@ -155,6 +208,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _drop_new(op.get_context().dialect.name)
     v8 = _v8()
     v8._drop_guards()
     v8._create_guards()
